@@ -21,14 +21,12 @@
 unsigned long sabuf_max_buffer_bytes = 1UL << 30;
 unsigned long sabuf_max_user_bytes = 4UL << 30;
 
-/*
- * sabuf_registry_lock guards the list of live buffers (for introspection)
- * and the per-user byte totals. Only create and release take it.
- */
-static DEFINE_MUTEX(sabuf_registry_lock);
-static LIST_HEAD(sabuf_registry);
-static LIST_HEAD(sabuf_users);
-static u64 sabuf_next_id = 1;
+/* See sabuf.h. Create, release and introspection take it; no hot path does. */
+DEFINE_MUTEX(sabuf_registry_lock);
+LIST_HEAD(sabuf_registry);
+unsigned int sabuf_registry_seq = 1;	/* never 0: dumps treat 0 as unset */
+static LIST_HEAD(sabuf_users);		/* struct sabuf_user; sabuf_registry_lock */
+static u64 sabuf_next_id = 1;		/* sabuf_registry_lock */
 
 /* One user's live bytes; an entry exists while its bytes are non-zero. */
 struct sabuf_user {
@@ -84,12 +82,13 @@ static void sabuf_user_uncharge(kuid_t uid, u64 bytes)
 	}
 }
 
-struct sabuf_buffer *sabuf_buffer_alloc(void)
+struct sabuf_buffer *sabuf_buffer_alloc(struct file *file)
 {
 	struct sabuf_buffer *buf = kzalloc(sizeof(*buf), GFP_KERNEL_ACCOUNT);
 
 	if (!buf)
 		return NULL;
+	buf->file = file;
 	mutex_init(&buf->create_lock);
 	INIT_LIST_HEAD(&buf->node);
 	return buf;
@@ -192,6 +191,7 @@ long sabuf_ioctl_create(struct sabuf_buffer *buf, struct sabuf_create __user *ua
 	mutex_lock(&sabuf_registry_lock);
 	buf->id = sabuf_next_id++;
 	list_add_tail(&buf->node, &sabuf_registry);
+	sabuf_registry_seq++;
 	mutex_unlock(&sabuf_registry_lock);
 
 	/* Publish: pairs with sabuf_is_created(). */
@@ -241,6 +241,7 @@ void sabuf_buffer_free(struct sabuf_buffer *buf)
 	if (buf->created) {
 		mutex_lock(&sabuf_registry_lock);
 		list_del(&buf->node);
+		sabuf_registry_seq++;
 		sabuf_user_uncharge(buf->uid, (u64)buf->nr_pages << PAGE_SHIFT);
 		mutex_unlock(&sabuf_registry_lock);
 		WARN_ON_ONCE(atomic_read(&buf->waiters));

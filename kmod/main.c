@@ -31,7 +31,7 @@ MODULE_PARM_DESC(max_user_bytes, "Total page-rounded bytes of one user's live bu
 
 static int sabuf_open(struct inode *inode, struct file *file)
 {
-	struct sabuf_buffer *buf = sabuf_buffer_alloc();
+	struct sabuf_buffer *buf = sabuf_buffer_alloc(file);
 
 	if (!buf)
 		return -ENOMEM;
@@ -93,16 +93,26 @@ static int __init sabuf_init(void)
 	ret = sabuf_waitwake_init();
 	if (ret)
 		return ret;
+	ret = sabuf_netlink_init();
+	if (ret)
+		goto out_waitwake;
 	sabuf_misc.mode = mode;
 	ret = misc_register(&sabuf_misc);
 	if (ret)
-		sabuf_waitwake_exit();
+		goto out_netlink;
+	return 0;
+
+out_netlink:
+	sabuf_netlink_exit();
+out_waitwake:
+	sabuf_waitwake_exit();
 	return ret;
 }
 
 static void __exit sabuf_exit(void)
 {
 	misc_deregister(&sabuf_misc);
+	sabuf_netlink_exit();
 	sabuf_waitwake_exit();
 }
 

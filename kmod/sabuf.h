@@ -50,7 +50,8 @@ struct sabuf_buffer {
 	atomic64_t waits;		/* SABUF_IOC_WAIT calls that slept or checked */
 	atomic64_t notifies;		/* SABUF_IOC_NOTIFY calls */
 
-	struct list_head node;		/* in the registry; sabuf_registry_lock */
+	struct file *file;		/* the file whose private data we are */
+	struct list_head node;		/* in sabuf_registry; sabuf_registry_lock */
 };
 
 static inline bool sabuf_is_created(const struct sabuf_buffer *buf)
@@ -62,7 +63,15 @@ static inline bool sabuf_is_created(const struct sabuf_buffer *buf)
 /* buffer.c */
 extern unsigned long sabuf_max_buffer_bytes;
 extern unsigned long sabuf_max_user_bytes;
-struct sabuf_buffer *sabuf_buffer_alloc(void);
+/*
+ * sabuf_registry_lock guards sabuf_registry (live buffers, ascending id),
+ * sabuf_registry_seq (bumped on every add and remove, for dumps) and the
+ * per-user byte totals. Holding it keeps every listed buffer alive.
+ */
+extern struct mutex sabuf_registry_lock;
+extern struct list_head sabuf_registry;
+extern unsigned int sabuf_registry_seq;
+struct sabuf_buffer *sabuf_buffer_alloc(struct file *file);
 void sabuf_buffer_free(struct sabuf_buffer *buf);
 long sabuf_ioctl_create(struct sabuf_buffer *buf, struct sabuf_create __user *uarg);
 long sabuf_ioctl_info(struct sabuf_buffer *buf, struct sabuf_info __user *uarg);
@@ -75,5 +84,17 @@ int sabuf_waitwake_init(void);
 void sabuf_waitwake_exit(void);
 long sabuf_ioctl_wait(struct sabuf_buffer *buf, struct sabuf_wait __user *uarg);
 long sabuf_ioctl_notify(struct sabuf_buffer *buf, struct sabuf_notify __user *uarg);
+
+/* One waited-on index and how many wait there. */
+struct sabuf_queue_len {
+	u64 offset;
+	u32 length;
+};
+unsigned int sabuf_queue_lengths(const struct sabuf_buffer *buf,
+				 struct sabuf_queue_len *out, unsigned int max);
+
+/* netlink.c */
+int sabuf_netlink_init(void);
+void sabuf_netlink_exit(void);
 
 #endif /* SABUF_INTERNAL_H */

@@ -54,6 +54,7 @@
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
 
@@ -336,4 +337,55 @@ long sabuf_ioctl_notify(struct sabuf_buffer *buf, struct sabuf_notify __user *ua
 	spin_unlock(&hb->lock);
 	sabuf_wake_tasks(batch, nr_batch);
 	return woken;
+}
+
+/* Introspection: find @offset among @out[0..n), or add it if there is room. */
+static void sabuf_queue_count(struct sabuf_queue_len *out, unsigned int *n,
+			      unsigned int max, u64 offset)
+{
+	unsigned int i;
+
+	for (i = 0; i < *n; i++) {
+		if (out[i].offset == offset) {
+			out[i].length++;
+			return;
+		}
+	}
+	if (*n < max) {
+		out[*n].offset = offset;
+		out[*n].length = 1;
+		(*n)++;
+	}
+}
+
+static int sabuf_queue_len_cmp(const void *a, const void *b)
+{
+	const struct sabuf_queue_len *x = a, *y = b;
+
+	return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+/*
+ * The non-empty queues of @buf, by ascending offset, at most @max of them.
+ * A snapshot: each bucket is consistent, the whole is not atomic. Slow on
+ * purpose (it visits every bucket); only introspection calls it.
+ */
+unsigned int sabuf_queue_lengths(const struct sabuf_buffer *buf,
+				 struct sabuf_queue_len *out, unsigned int max)
+{
+	struct sabuf_waiter *w;
+	unsigned int i, n = 0;
+
+	for (i = 0; i < (1U << sabuf_hash_bits); i++) {
+		struct sabuf_bucket *hb = &sabuf_buckets[i];
+
+		spin_lock(&hb->lock);
+		list_for_each_entry(w, &hb->waiters, node)
+			if (w->buf == buf)
+				sabuf_queue_count(out, &n, max, w->offset);
+		spin_unlock(&hb->lock);
+		cond_resched();
+	}
+	sort(out, n, sizeof(*out), sabuf_queue_len_cmp, NULL);
+	return n;
 }
