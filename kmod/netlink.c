@@ -126,8 +126,10 @@ static int sabuf_nl_get_one(struct sk_buff *skb, struct genl_info *info, bool wi
 	void *hdr;
 	int ret;
 
-	if (GENL_REQ_ATTR_CHECK(info, SABUF_A_ID))
+	if (GENL_REQ_ATTR_CHECK(info, SABUF_A_ID)) {
+		NL_SET_ERR_MSG(info->extack, "missing SABUF_A_ID (the buffer id)");
 		return -EINVAL;
+	}
 
 	mutex_lock(&sabuf_registry_lock);
 	buf = sabuf_nl_find(skb, nla_get_u64(info->attrs[SABUF_A_ID]));
@@ -201,8 +203,10 @@ static struct genl_family sabuf_genl_family __ro_after_init = {
 	.module		= THIS_MODULE,
 	.ops		= sabuf_genl_ops,
 	.n_ops		= ARRAY_SIZE(sabuf_genl_ops),
-	/* Every op is strictly validated: unknown attributes are errors. */
-	.resv_start_op	= SABUF_CMD_QUEUES_GET + 1,
+	/*
+	 * resv_start_op stays 0: every op is a new op, so the kernel checks
+	 * the genl header's reserved field and validates attributes strictly.
+	 */
 };
 
 int __init sabuf_netlink_init(void)
