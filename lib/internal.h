@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * What the pieces of libsabuf share and the public header does not show:
+ * the handle, the export macro, and the address checks every call makes.
+ */
+#ifndef SABUF_INTERNAL_H
+#define SABUF_INTERNAL_H
+
+#include <errno.h>
+#include <stdint.h>
+#include <stddef.h>
+
+#include "deadline.h"
+#include "sabuf.h"
+
+/* Built with -fvisibility=hidden: only what is marked here is exported, and
+ * sabuf.map gives each exported name its version. */
+#define SABUF_EXPORT __attribute__((visibility("default")))
+
+/*
+ * One handle: one mapping of one buffer and the fd it owns. Everything
+ * here comes from SABUF_IOC_INFO; nothing about the layout is assumed.
+ * Immutable after sabuf_attach_owned_fd(), so threads share it freely.
+ */
+struct sabuf {
+	int fd;				/* ours: closed by sabuf_destroy() */
+	void *data;			/* the shared pages, map_length bytes */
+	size_t byte_length;		/* what the creator asked for */
+	size_t map_length;		/* byte_length rounded up to a page */
+	const uint32_t *counters;	/* read-only waiter counters, or NULL */
+	size_t counters_length;		/* bytes mapped at counters */
+	uint32_t counters_slots;	/* a power of two; 0 without counters */
+	uint64_t id;			/* the kernel's id for this buffer */
+};
+
+/* Map the buffer behind fd and take ownership of fd: on success it belongs
+ * to *out, on failure it has been closed. (buffer.c) */
+int sabuf_attach_owned_fd(int fd, struct sabuf **out);
+
+/*
+ * The word [addr, addr + size) must be naturally aligned (-EINVAL) and
+ * inside the buffer's byte_length (-ERANGE); size is 4 or 8. On success
+ * *offset is its byte offset, the kernel's name for it.
+ */
+static inline int sabuf_word_offset(const struct sabuf *sb, const void *addr,
+				    size_t size, uint64_t *offset)
+{
+	uintptr_t base, at;
+
+	if (!sb)
+		return -EINVAL;
+	base = (uintptr_t)sb->data;
+	at = (uintptr_t)addr;
+	if (at & (size - 1))
+		return -EINVAL;
+	if (at < base || at - base > sb->byte_length ||
+	    sb->byte_length - (at - base) < size)
+		return -ERANGE;
+	*offset = at - base;
+	return 0;
+}
+
+/* Take a mutex the slow way, leaving it CONTENDED: 0 or -ETIMEDOUT. The
+ * condition variable relocks with it. (mutex.c) */
+int sabuf_mutex_lock_contended(struct sabuf *sb, sabuf_mutex_t *mutex,
+			       const struct sabuf_deadline *deadline);
+
+#endif /* SABUF_INTERNAL_H */

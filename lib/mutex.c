@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * sabuf_mutex: the three-state futex mutex from Ulrich Drepper's "Futexes
+ * Are Tricky", on sabuf_wait32/sabuf_notify. The word holds
+ *
+ *   0  unlocked
+ *   1  locked, and nobody sleeps on it
+ *   2  locked, and somebody may sleep on it
+ *
+ * Uncontended lock and unlock are one atomic each and no system call:
+ * lock moves 0 -> 1, unlock moves 1 -> 0 and only a 2 makes it notify.
+ * A caller that has to sleep first sets 2, so the holder's unlock knows to
+ * wake someone; unlock then wakes exactly one sleeper (no thundering herd),
+ * and that sleeper takes the lock as 2 again, since others may still sleep.
+ */
+#include <errno.h>
+
+#include "deadline.h"
+#include "internal.h"
+
+enum { UNLOCKED = 0, LOCKED = 1, CONTENDED = 2 };
+
+static int check_mutex(struct sabuf *sb, sabuf_mutex_t *m)
+{
+	uint64_t offset;
+
+	return sabuf_word_offset(sb, &m->state, sizeof(m->state), &offset);
+}
+
+/*
+ * The slow path, shared with sabuf_cond_wait() (which must relock as
+ * CONTENDED: it cannot know whether other waiters sleep). Returns 0 with
+ * the mutex held as CONTENDED, or -ETIMEDOUT.
+ */
+int sabuf_mutex_lock_contended(struct sabuf *sb, sabuf_mutex_t *m,
+			       const struct sabuf_deadline *deadline)
+{
+	while (sabuf_exchange(&m->state, CONTENDED) != UNLOCKED) {
+		/* -EINTR retries (a mutex does not fail on signals), and the
+		 * deadline keeps the total time bounded across retries */
+		int ret = sabuf_wait32(sb, &m->state, CONTENDED,
+				       sabuf_deadline_left(deadline));
+
+		if (ret == SABUF_TIMED_OUT)
+			return -ETIMEDOUT;
+		if (ret < 0 && ret != -EINTR)
+			return ret;
+	}
+	return 0;
+}
+
+static int lock_until(struct sabuf *sb, sabuf_mutex_t *m, int64_t timeout_ns)
+{
+	struct sabuf_deadline deadline;
+	int ret;
+
+	ret = check_mutex(sb, m);
+	if (ret)
+		return ret;
+	if (sabuf_compare_exchange(&m->state, UNLOCKED, LOCKED) == UNLOCKED)
+		return 0;			/* uncontended: no system call */
+	deadline = sabuf_deadline_in(timeout_ns);
+	return sabuf_mutex_lock_contended(sb, m, &deadline);
+}
+
+SABUF_EXPORT int sabuf_mutex_lock(struct sabuf *sb, sabuf_mutex_t *m)
+{
+	return lock_until(sb, m, SABUF_FOREVER);
+}
+
+SABUF_EXPORT int sabuf_mutex_timedlock(struct sabuf *sb, sabuf_mutex_t *m,
+				       int64_t timeout_ns)
+{
+	return lock_until(sb, m, timeout_ns);
+}
+
+SABUF_EXPORT int sabuf_mutex_trylock(struct sabuf *sb, sabuf_mutex_t *m)
+{
+	int ret = check_mutex(sb, m);
+
+	if (ret)
+		return ret;
+	if (sabuf_compare_exchange(&m->state, UNLOCKED, LOCKED) == UNLOCKED)
+		return 0;
+	return -EBUSY;
+}
+
+SABUF_EXPORT int sabuf_mutex_unlock(struct sabuf *sb, sabuf_mutex_t *m)
+{
+	int ret = check_mutex(sb, m);
+
+	if (ret)
+		return ret;
+	switch (sabuf_exchange(&m->state, UNLOCKED)) {
+	case LOCKED:
+		return 0;			/* nobody sleeps: no system call */
+	case CONTENDED:
+		ret = sabuf_notify(sb, &m->state, 1);	/* wake one */
+		return ret < 0 ? ret : 0;
+	default:
+		return -EPERM;			/* it was not locked */
+	}
+}
