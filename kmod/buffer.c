@@ -112,7 +112,7 @@ static struct page **sabuf_pages_alloc(unsigned long nr, int *err)
 	struct page **pages;
 	unsigned long i;
 
-	pages = kvmalloc_array(nr, sizeof(*pages), GFP_KERNEL_ACCOUNT);
+	pages = kvmalloc_array(nr, sizeof(*pages), GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!pages) {
 		*err = -ENOMEM;
 		return NULL;
