@@ -7,8 +7,9 @@
 #                     ends with "N passed, N failed"
 #   make check T=wait_test    only the named test binaries (space-separated)
 #   make deps         install the Debian packages that are missing
-#   make install      libsabuf, its header and pkg-config file, the sabuf tool
-#                     and the man pages, under PREFIX (/usr/local) and DESTDIR
+#   make install      the module (+ depmod), libsabuf, its headers and pkg-config
+#                     file, the sabuf tool, the man pages and the udev rule,
+#                     under DESTDIR and PREFIX (/usr/local); make uninstall
 #   make modules_install   the module, into /lib/modules of KDIR's kernel
 #   make clean        remove everything built
 #
@@ -46,7 +47,7 @@ submake = @if [ -f $(1)/Makefile ]; then \
 	fi
 
 .PHONY: all deps module kselftest lib cli selftests selftests-lib examples \
-	check demo install modules_install clean
+	check demo install install-built uninstall modules_install clean
 
 all: module lib cli selftests selftests-lib examples
 
@@ -101,10 +102,54 @@ check: all
 demo: all
 	@tools/sabuf-vm -- sabuf-run-demo
 
-install: lib cli
-	@for d in lib tools/cli man; do \
-		if [ -f $$d/Makefile ]; then $(MAKE) -C $$d $(SUBMAKE_VARS) install || exit 1; fi; \
+# make install / make uninstall: everything a user gets, under DESTDIR and
+# PREFIX (default /usr/local). The module goes to the kernel's own tree,
+# /lib/modules/$(KERNELRELEASE)/updates, followed by depmod. With DESTDIR
+# set, depmod -b DESTDIR runs only when DESTDIR holds that kernel's
+# modules.order (a real root, like the VM's); a bare staging directory is a
+# package in the making, whose target runs depmod itself. uninstall removes
+# exactly what install wrote.
+PREFIX   ?= /usr/local
+INCLUDEDIR ?= $(PREFIX)/include
+UDEVDIR  ?= /etc/udev/rules.d
+MODDIR   = /lib/modules/$(KERNELRELEASE)/updates
+DEPMOD   ?= depmod
+define run_depmod
+	@if [ -z "$(DESTDIR)" ] || [ -e "$(DESTDIR)/lib/modules/$(KERNELRELEASE)/modules.order" ]; then \
+		echo "  DEPMOD  $(KERNELRELEASE)"; $(DEPMOD) $(if $(DESTDIR),-b $(DESTDIR)) $(KERNELRELEASE); \
+	else \
+		echo "  DEPMOD  skipped: $(DESTDIR) has no kernel tree; run 'depmod $(KERNELRELEASE)' on the target"; \
+	fi
+endef
+INSTALL_SUBDIRS := lib tools/cli man
+INSTALL_VARS := $(SUBMAKE_VARS) PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+
+# The module to install; the VM rig names the one it boots with.
+SABUF_KO ?= sabuf.ko
+
+install: all
+	@$(MAKE) --no-print-directory install-built
+
+# install without building first (the VM rig's way into the VM's root)
+install-built:
+	@for d in $(INSTALL_SUBDIRS); do \
+		$(MAKE) -C $$d $(INSTALL_VARS) install || exit 1; \
 	done
+	install -D -m 0644 $(SABUF_KO) $(DESTDIR)$(MODDIR)/sabuf.ko
+	install -D -m 0644 uapi/linux/sabuf.h $(DESTDIR)$(INCLUDEDIR)/linux/sabuf.h
+	install -D -m 0644 uapi/linux/sabuf_netlink.h $(DESTDIR)$(INCLUDEDIR)/linux/sabuf_netlink.h
+	install -D -m 0644 kmod/60-sabuf.rules $(DESTDIR)$(UDEVDIR)/60-sabuf.rules
+	$(run_depmod)
+
+uninstall:
+	@for d in $(INSTALL_SUBDIRS); do \
+		$(MAKE) -C $$d $(INSTALL_VARS) uninstall || exit 1; \
+	done
+	rm -f $(DESTDIR)$(MODDIR)/sabuf.ko $(DESTDIR)$(UDEVDIR)/60-sabuf.rules
+	rm -f $(DESTDIR)$(INCLUDEDIR)/linux/sabuf.h $(DESTDIR)$(INCLUDEDIR)/linux/sabuf_netlink.h
+	$(if $(DESTDIR),-rmdir -p --ignore-fail-on-non-empty $(DESTDIR)$(MODDIR) \
+		$(DESTDIR)$(UDEVDIR) $(DESTDIR)$(INCLUDEDIR)/linux 2>/dev/null)
+	$(run_depmod)
 
 modules_install: module
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install

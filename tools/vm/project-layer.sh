@@ -1,9 +1,9 @@
 # The project layer of the VM's initramfs (sourced by tools/sabuf-vm): what
-# changes with every build. The module, installed under
-# /lib/modules/$KREL/extra and depmod'ed next to the kernel's own
-# modules.builtin and modules.order so that `modprobe sabuf` works; libsabuf
-# in /usr/lib; build/selftests and build/examples under /opt/sabuf; the
-# sabuf tool (build/tools/sabuf) and the in-VM scripts (guest/) in
+# changes with every build. `make install-built DESTDIR=ROOT PREFIX=/usr`:
+# the module under /lib/modules/$KREL/updates, depmod'ed next to the
+# kernel's own modules.builtin and modules.order so that `modprobe sabuf`
+# works, libsabuf in /usr/lib, the sabuf tool in /usr/bin; build/selftests
+# and build/examples under /opt/sabuf; the in-VM scripts (guest/) in
 # /usr/local/bin, with /init; and the libraries all those programs need.
 # Paths are under usr/ only (see system-layer.sh).
 #
@@ -23,7 +23,9 @@ project_tools() {
 project_layer_inputs() {
 	printf '%s\n' "${BASH_SOURCE[0]}" "$RIG_DIR/common.sh" "$RIG_DIR/guest" "$MODULE" \
 		"$KMODDIR/modules.builtin" "$KMODDIR/modules.builtin.modinfo" "$KMODDIR/modules.order" \
-		"$BUILD_DIR"/lib/*.so* "$BUILD_DIR/selftests" "$BUILD_DIR/examples"
+		"$BUILD_DIR"/lib/*.so* "$BUILD_DIR/selftests" "$BUILD_DIR/examples" \
+		"$REPO/Makefile" "$REPO/lib/Makefile" "$REPO/lib/include" "$REPO/uapi" "$REPO/man" \
+		"$REPO/tools/cli/Makefile" "$REPO/kmod/60-sabuf.rules"
 	project_tools
 	# the system libraries they link against
 	echo "$HOST_PACKAGES_STAMP"
@@ -34,8 +36,7 @@ project_layer_build() {
 	local root=$1 moddir=$1/usr/lib/modules/$KREL f
 	local -a elves
 
-	mkdir -p "$moddir/extra" "$root/usr/local/bin" "$root$PROJECT_SELFTESTS" "$root$PROJECT_EXAMPLES"
-	cp "$MODULE" "$moddir/extra/sabuf.ko"
+	mkdir -p "$moddir" "$root/usr/local/bin" "$root$PROJECT_SELFTESTS" "$root$PROJECT_EXAMPLES"
 	for f in modules.builtin modules.builtin.modinfo modules.order; do
 		if [[ -e $KMODDIR/$f ]]; then
 			cp "$KMODDIR/$f" "$moddir/"
@@ -43,28 +44,28 @@ project_layer_build() {
 			say "warning: $KMODDIR/$f is missing; modprobe may not know the built-in modules"
 		fi
 	done
-	# depmod -b looks under ROOT/lib/modules: lend it the symlink that the
-	# system layer provides in the VM, and take it away before packing.
+	# What a user gets is what every run exercises: `make install` into the
+	# VM's root (module + depmod, libsabuf, headers, the sabuf tool, man
+	# pages). Its /lib/modules path needs the /lib -> usr/lib symlink that
+	# the system layer provides in the VM: lend it, and take it away before
+	# packing.
 	ln -s usr/lib "$root/lib"
-	depmod -b "$root" "$KREL" || die "depmod failed for $MODULE"
-	rm "$root/lib"
+	make -s -C "$REPO" install-built DESTDIR="$root" PREFIX=/usr \
+		KERNELRELEASE="$KREL" SABUF_KO="$MODULE" >"$root.install.log" 2>&1 ||
+		{ cat "$root.install.log" >&2; die "make install into the VM's root failed"; }
+	rm -f "$root/lib" "$root.install.log"
+	[[ -e $moddir/updates/sabuf.ko && -e $moddir/modules.dep ]] ||
+		die "make install left no depmod'ed sabuf.ko in the VM's root"
 
-	if [[ -d $BUILD_DIR/lib ]]; then
-		find "$BUILD_DIR/lib" -maxdepth 1 -name '*.so*' \( -type f -o -type l \) \
-			-exec cp -P {} "$root/usr/lib/" \;
-	fi
 	[[ -d $BUILD_DIR/selftests ]] && cp -rL "$BUILD_DIR/selftests/." "$root$PROJECT_SELFTESTS/"
 	[[ -d $BUILD_DIR/examples ]] && cp -rL "$BUILD_DIR/examples/." "$root$PROJECT_EXAMPLES/"
 
-	for f in $(project_tools); do
-		cp "$f" "$root/usr/local/bin/"
-	done
 	cp "$RIG_DIR/guest/init" "$root/init"
 	for f in "$RIG_DIR"/guest/sabuf-*; do
 		cp "$f" "$root/usr/local/bin/"
 	done
 	chmod 755 "$root/init" "$root"/usr/local/bin/*
 
-	mapfile -t elves < <(elf_files_in "$root/usr/lib" "$root/usr/local/bin" "$root/opt")
+	mapfile -t elves < <(elf_files_in "$root/usr/lib" "$root/usr/bin" "$root/usr/local/bin" "$root/opt")
 	LD_LIBRARY_PATH=$BUILD_DIR/lib copy_libs "$root" "$BUILD_DIR" "${elves[@]}"
 }
