@@ -6,6 +6,7 @@
 #   make check        ... then boot the VM and run every selftest there;
 #                     ends with "N passed, N failed"
 #   make check T=wait_test    only the named test binaries (space-separated)
+#   make bench        benchmarks against futex, pthread and Node.js (bench/)
 #   make deps         install the Debian packages that are missing
 #   make install      the module (+ depmod), libsabuf, its headers and pkg-config
 #                     file, the sabuf tool, the man pages and the udev rule,
@@ -47,7 +48,7 @@ submake = @if [ -f $(1)/Makefile ]; then \
 	fi
 
 .PHONY: all deps module kselftest lib cli selftests selftests-lib examples \
-	check demo install install-built uninstall modules_install clean
+	check demo bench install install-built uninstall modules_install clean
 
 all: module lib cli selftests selftests-lib examples
 
@@ -101,6 +102,16 @@ check: all
 
 demo: all
 	@tools/sabuf-vm -- sabuf-run-demo
+
+# Benchmarks against the peers (bench/README.md): the atomics under
+# callgrind on the host, everything else in one VM boot. Writes
+# build/bench.json, build/bench/table.txt and build/bench/pingpong-latency.png.
+# Node.js: the machine's own, else Debian's nodejs.
+bench: all
+	@tools/install-deps gnuplot-nox valgrind
+	@command -v node >/dev/null || command -v nodejs >/dev/null || tools/install-deps nodejs
+	$(call submake,bench)
+	@bench/run-bench
 
 # make install / make uninstall: everything a user gets, under DESTDIR and
 # PREFIX (default /usr/local). The module goes to the kernel's own tree,
@@ -156,7 +167,7 @@ modules_install: module
 
 clean:
 	@if [ -f Kbuild ] && [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
-	@for d in lib tools/cli selftests selftests/lib examples; do \
+	@for d in lib tools/cli selftests selftests/lib examples bench; do \
 		if [ -f $$d/Makefile ]; then $(MAKE) -C $$d $(SUBMAKE_VARS) clean; fi; \
 	done
 	rm -rf $(BUILD)
