@@ -185,7 +185,9 @@ static long sabuf_wait_interrupted(struct sabuf_wait __user *uarg,
 				   const struct sabuf_wait *args, ktime_t deadline)
 {
 	if (args->timeout_ns >= 0 && !(args->flags & SABUF_WAIT_ABSTIME)) {
+		/* args->clockid is CLOCK_MONOTONIC here: see sabuf_ioctl_wait(). */
 		if (put_user(ktime_to_ns(deadline), &uarg->timeout_ns) ||
+		    put_user(args->clockid, &uarg->clockid) ||
 		    put_user(args->flags | SABUF_WAIT_ABSTIME, &uarg->flags))
 			return -EFAULT;
 	}
@@ -214,8 +216,15 @@ long sabuf_ioctl_wait(struct sabuf_buffer *buf, struct sabuf_wait __user *uarg)
 	has_deadline = args.timeout_ns >= 0;
 	if (has_deadline) {
 		deadline = ns_to_ktime(args.timeout_ns);
-		if (!(args.flags & SABUF_WAIT_ABSTIME))
-			deadline = ktime_add_safe(sabuf_clock_now(args.clockid), deadline);
+		if (!(args.flags & SABUF_WAIT_ABSTIME)) {
+			/*
+			 * A relative timeout is a duration: it runs on
+			 * CLOCK_MONOTONIC whatever clockid says, so that
+			 * setting the wall clock cannot cut it short.
+			 */
+			args.clockid = CLOCK_MONOTONIC;
+			deadline = ktime_add_safe(ktime_get(), deadline);
+		}
 	}
 
 	atomic64_inc(&buf->waits);

@@ -91,8 +91,11 @@ struct sabuf_info {
  *
  * timeout_ns < 0 waits forever. Otherwise it is relative nanoseconds, or
  * with SABUF_WAIT_ABSTIME an absolute time on clockid (CLOCK_MONOTONIC or
- * CLOCK_REALTIME). When a signal interrupts a relative wait, the kernel
- * rewrites this struct into the equivalent absolute one before the call is
+ * CLOCK_REALTIME). A relative timeout is a duration: it always runs on
+ * CLOCK_MONOTONIC, so setting the wall clock cannot cut it short (clockid
+ * must still be valid). When a signal interrupts a relative wait, the
+ * kernel rewrites this struct into the equivalent absolute wait on
+ * CLOCK_MONOTONIC (flags, clockid, timeout_ns) before the call is
  * restarted, so a restarted wait keeps its original deadline.
  *
  * Returns 0 when a notify woke it, or fails with
