@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Waits and signals: a handler without SA_RESTART ends the wait with
+ * EINTR; with SA_RESTART the wait goes on and keeps its original deadline
+ * (the kernel rewrites a relative timeout into the absolute deadline it
+ * stood for, uapi/linux/sabuf.h); a stop/continue is invisible. And a
+ * stress loop racing notify against signals and timeouts: every waiter a
+ * notify counted reports "woken", and no other waiter does.
+ */
+#include "sabuf_test.h"
+
+#define WORD 256
+
+static unsigned int signals_handled;	/* __atomic */
+
+static void count_signal(int sig)
+{
+	(void)sig;
+	__atomic_fetch_add(&signals_handled, 1, __ATOMIC_SEQ_CST);
+}
+
+static unsigned int nr_handled(void)
+{
+	return __atomic_load_n(&signals_handled, __ATOMIC_SEQ_CST);
+}
+
+static int install_handler(int sig, int flags)
+{
+	struct sigaction sa = { .sa_handler = count_signal, .sa_flags = flags };
+
+	sigemptyset(&sa.sa_mask);
+	return sigaction(sig, &sa, NULL);
+}
+
+FIXTURE(sig) {
+	struct sabuf_t_buf b;
+};
+
+FIXTURE_SETUP(sig)
+{
+	SABUF_T_BUF_NEW(&self->b, sabuf_t_page_size());
+	ASSERT_EQ(0, install_handler(SIGUSR1, 0));		/* interrupts */
+	ASSERT_EQ(0, install_handler(SIGUSR2, SA_RESTART));	/* restarts */
+	signals_handled = 0;
+}
+
+FIXTURE_TEARDOWN(sig)
+{
+	sabuf_t_buf_free(&self->b);
+}
+
+/* A waiter interrupted by a handler without SA_RESTART reports EINTR and leaves the queue. */
+static void check_eintr(struct __test_metadata *_metadata, FIXTURE_DATA(sig) *self,
+			int64_t timeout_ns, unsigned int extra_flags)
+{
+	struct sabuf_t_waiter wt = {
+		.fd = self->b.fd, .args = sabuf_t_wait_args(4, WORD, 0, timeout_ns),
+	};
+
+	wt.args.flags |= extra_flags;
+	ASSERT_EQ(0, sabuf_t_waiter_start_queued(&self->b, &wt));
+	ASSERT_EQ(0, pthread_kill(wt.thread, SIGUSR1));
+	ASSERT_EQ(-EINTR, sabuf_t_waiter_join(&wt));
+	ASSERT_EQ(1u, nr_handled());
+	ASSERT_EQ(0u, sabuf_t_counter(&self->b, WORD));
+	ASSERT_EQ(0, sabuf_t_notify(self->b.fd, WORD, SABUF_NOTIFY_ALL));
+}
+
+TEST_F(sig, no_sa_restart_forever_wait_eintr)
+{
+	check_eintr(_metadata, self, -1, 0);
+}
+
+TEST_F(sig, no_sa_restart_relative_wait_eintr)
+{
+	check_eintr(_metadata, self, 60 * SABUF_T_NSEC_PER_SEC, 0);
+}
+
+TEST_F(sig, no_sa_restart_absolute_wait_eintr)
+{
+	check_eintr(_metadata, self,
+		    sabuf_t_now(CLOCK_MONOTONIC) + 60 * SABUF_T_NSEC_PER_SEC, SABUF_WAIT_ABSTIME);
+}
+
+/*
+ * Interrupt wt up to times times with SIGUSR2 (SA_RESTART), each time once
+ * it sleeps again. Stops early if the wait ends. Returns how many signals
+ * its handler ran for.
+ */
+static unsigned int interrupt_restarting(const struct sabuf_t_buf *b, struct sabuf_t_waiter *wt,
+					 unsigned int times)
+{
+	unsigned int sent = 0;
+
+	while (sent < times && !sabuf_t_waiter_done(wt)) {
+		if (sabuf_t_wait_queued(b, wt->args.offset, wt->tid))
+			break;
+		if (pthread_kill(wt->thread, SIGUSR2))
+			break;
+		sent++;
+		SABUF_T_EVENTUALLY(nr_handled() >= sent);
+	}
+	return nr_handled();
+}
+
+/* With SA_RESTART a forever wait goes back to sleep, and a notify still finds it. */
+TEST_F(sig, sa_restart_forever_wait_continues)
+{
+	struct sabuf_t_waiter wt = {
+		.fd = self->b.fd, .args = sabuf_t_wait_args(4, WORD, 0, -1),
+	};
+
+	ASSERT_EQ(0, sabuf_t_waiter_start_queued(&self->b, &wt));
+	ASSERT_EQ(3u, interrupt_restarting(&self->b, &wt, 3));
+	ASSERT_EQ(0, sabuf_t_wait_queued(&self->b, WORD, wt.tid));
+	ASSERT_FALSE(sabuf_t_waiter_done(&wt));
+	ASSERT_EQ(1, sabuf_t_notify(self->b.fd, WORD, 1));
+	ASSERT_EQ(0, sabuf_t_waiter_join(&wt));
+}
+
+/*
+ * A relative wait of timeout_ns on clk, interrupted under SA_RESTART:
+ * it times out, never early, and at its original deadline. The kernel
+ * rewrote the struct into that deadline; the deadline must lie between
+ * "call + timeout" and "seen asleep + timeout", so a restart that began a
+ * new timeout (deadline after the signal) is caught without any upper
+ * bound on how late TCG lets the thread run.
+ *
+ * The rewritten deadline may be on CLOCK_MONOTONIC even for a relative
+ * wait on CLOCK_REALTIME (a duration is immune to clock steps, see
+ * clock_step_test.c); a monotonic wait must stay monotonic.
+ */
+static void check_keeps_deadline(struct __test_metadata *_metadata, FIXTURE_DATA(sig) *self,
+				 clockid_t clk)
+{
+	const int64_t timeout_ns = SABUF_T_SEEN_ASLEEP_TIMEOUT_NS;
+	struct sabuf_t_waiter wt = {
+		.fd = self->b.fd, .args = sabuf_t_wait_args(4, WORD, 0, timeout_ns),
+	};
+	int64_t before[2], asleep[2], deadline;	/* [0] monotonic, [1] realtime */
+	int on_realtime;
+	pid_t tid;
+
+	wt.args.clockid = clk;
+	before[0] = sabuf_t_now(CLOCK_MONOTONIC);
+	before[1] = sabuf_t_now(CLOCK_REALTIME);
+	tid = sabuf_t_waiter_start(&wt);
+	ASSERT_LT(0, tid);
+	ASSERT_EQ(0, sabuf_t_wait_queued(&self->b, WORD, tid));
+	asleep[0] = sabuf_t_now(CLOCK_MONOTONIC);
+	asleep[1] = sabuf_t_now(CLOCK_REALTIME);
+
+	ASSERT_LE(1u, interrupt_restarting(&self->b, &wt, 3))
+		TH_LOG("the wait ended before any signal reached it");
+	ASSERT_EQ(-ETIMEDOUT, sabuf_t_waiter_join(&wt));
+
+	EXPECT_LE(timeout_ns, wt.end_ns - wt.start_ns) TH_LOG("returned early");
+	ASSERT_EQ(SABUF_WAIT_SIZE_U32 | SABUF_WAIT_ABSTIME, wt.args.flags)
+		TH_LOG("the relative timeout was not rewritten into a deadline");
+	if (clk == CLOCK_MONOTONIC) {
+		ASSERT_EQ((__u32)CLOCK_MONOTONIC, wt.args.clockid);
+	} else {
+		ASSERT_TRUE(wt.args.clockid == CLOCK_MONOTONIC ||
+			    wt.args.clockid == CLOCK_REALTIME);
+	}
+	on_realtime = wt.args.clockid == CLOCK_REALTIME;
+	deadline = wt.args.timeout_ns;
+	EXPECT_LE(before[on_realtime] + timeout_ns, deadline)
+		TH_LOG("deadline %lld ns before call + timeout",
+		       (long long)(before[on_realtime] + timeout_ns - deadline));
+	EXPECT_GE(asleep[on_realtime] + timeout_ns, deadline)
+		TH_LOG("deadline %lld ns after asleep + timeout: a restart began a new timeout",
+		       (long long)(deadline - asleep[on_realtime] - timeout_ns));
+	EXPECT_LE(deadline, sabuf_t_now(wt.args.clockid));
+}
+
+TEST_F(sig, sa_restart_relative_monotonic_keeps_original_deadline)
+{
+	check_keeps_deadline(_metadata, self, CLOCK_MONOTONIC);
+}
+
+TEST_F(sig, sa_restart_relative_realtime_keeps_original_deadline)
+{
+	check_keeps_deadline(_metadata, self, CLOCK_REALTIME);
+}
+
+/* An absolute deadline is left as it was, and still met, across restarts. */
+TEST_F(sig, sa_restart_absolute_deadline_unchanged)
+{
+	const int64_t deadline = sabuf_t_now(CLOCK_MONOTONIC) + SABUF_T_SEEN_ASLEEP_TIMEOUT_NS;
+	struct sabuf_t_waiter wt = {
+		.fd = self->b.fd, .args = sabuf_t_wait_args(8, WORD, 0, deadline),
+	};
+
+	wt.args.flags |= SABUF_WAIT_ABSTIME;
+	ASSERT_EQ(0, sabuf_t_waiter_start_queued(&self->b, &wt));
+	ASSERT_LE(1u, interrupt_restarting(&self->b, &wt, 3));
+	ASSERT_EQ(-ETIMEDOUT, sabuf_t_waiter_join(&wt));
+	ASSERT_EQ(SABUF_WAIT_SIZE_U64 | SABUF_WAIT_ABSTIME, wt.args.flags);
+	ASSERT_EQ(deadline, wt.args.timeout_ns);
+	ASSERT_LE(deadline, wt.end_ns);
+}
+
+/* SIGSTOP and SIGCONT (no handler runs) leave the wait in place. */
+TEST_F(sig, stop_and_continue_is_invisible)
+{
+	struct sabuf_wait w = sabuf_t_wait_args(4, WORD, 0, -1);
+	pid_t child = sabuf_t_fork_waiter(self->b.fd, &w);
+	int status;
+
+	ASSERT_LT(0, child);
+	ASSERT_EQ(0, sabuf_t_wait_queued(&self->b, WORD, child));
+	ASSERT_EQ(0, kill(child, SIGSTOP));
+	ASSERT_EQ(child, waitpid(child, &status, WUNTRACED));
+	ASSERT_TRUE(WIFSTOPPED(status));
+	ASSERT_EQ(0, kill(child, SIGCONT));
+	ASSERT_EQ(0, sabuf_t_wait_queued(&self->b, WORD, child));
+	ASSERT_EQ(1, sabuf_t_notify(self->b.fd, WORD, 1));
+	ASSERT_EQ(0, sabuf_t_reap(child));
+}
+
+/* ---- the stress loop ---- */
+
+#define STRESS_WAITERS	4
+#define STRESS_MS	1500
+
+struct stress {
+	const struct sabuf_t_buf *b;
+	int stop;			/* __atomic */
+	pthread_t waiters[STRESS_WAITERS];
+	int waiters_done;		/* __atomic */
+	/* Results, __atomic. */
+	uint64_t woken, timed_out, interrupted, other, notified, notifies;
+};
+
+static void *stress_waiter(void *arg)
+{
+	static const int64_t timeouts[] = { 0, 20000, 100000, 500000, 2000000, -1 };
+	struct stress *s = arg;
+	unsigned int seed = (unsigned int)gettid();
+
+	while (!__atomic_load_n(&s->stop, __ATOMIC_SEQ_CST)) {
+		int64_t t = timeouts[rand_r(&seed) % 6];
+		int ret = sabuf_t_wait32(s->b->fd, WORD, 0, t);
+		uint64_t *slot = ret == 0 ? &s->woken : ret == -ETIMEDOUT ? &s->timed_out :
+				 ret == -EINTR ? &s->interrupted : &s->other;
+
+		__atomic_fetch_add(slot, 1, __ATOMIC_SEQ_CST);
+	}
+	__atomic_fetch_add(&s->waiters_done, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+static void *stress_signaller(void *arg)
+{
+	struct stress *s = arg;
+	unsigned int seed = 12345;
+
+	while (__atomic_load_n(&s->waiters_done, __ATOMIC_SEQ_CST) < STRESS_WAITERS) {
+		unsigned int r = rand_r(&seed);
+
+		if (!__atomic_load_n(&s->stop, __ATOMIC_SEQ_CST))
+			pthread_kill(s->waiters[r % STRESS_WAITERS], r & 4 ? SIGUSR1 : SIGUSR2);
+		usleep(50 + r % 300);
+	}
+	return NULL;
+}
+
+static void *stress_notifier(void *arg)
+{
+	static const __u32 counts[] = { 1, 1, 2, 3, SABUF_NOTIFY_ALL };
+	struct stress *s = arg;
+	unsigned int seed = 54321;
+
+	/* After stop, keep notifying until every waiter is out of its last wait. */
+	while (__atomic_load_n(&s->waiters_done, __ATOMIC_SEQ_CST) < STRESS_WAITERS) {
+		unsigned int r = rand_r(&seed);
+		int ret = sabuf_t_notify(s->b->fd, WORD, counts[r % 5]);
+
+		if (ret < 0) {
+			__atomic_fetch_add(&s->other, 1, __ATOMIC_SEQ_CST);
+			continue;
+		}
+		__atomic_fetch_add(&s->notified, ret, __ATOMIC_SEQ_CST);
+		__atomic_fetch_add(&s->notifies, 1, __ATOMIC_SEQ_CST);
+		if (r & 8)
+			usleep(r % 200);
+	}
+	return NULL;
+}
+
+TEST_F(sig, stress_notify_against_signals_and_timeouts)
+{
+	struct stress s = { .b = &self->b };
+	pthread_t signaller, notifier;
+
+	for (int i = 0; i < STRESS_WAITERS; i++) {
+		ASSERT_EQ(0, pthread_create(&s.waiters[i], NULL, stress_waiter, &s));
+	}
+	ASSERT_EQ(0, pthread_create(&signaller, NULL, stress_signaller, &s));
+	ASSERT_EQ(0, pthread_create(&notifier, NULL, stress_notifier, &s));
+	sabuf_t_sleep_ms(STRESS_MS);
+	__atomic_store_n(&s.stop, 1, __ATOMIC_SEQ_CST);
+	/* The signaller first: it must not signal a waiter that was joined. */
+	pthread_join(signaller, NULL);
+	pthread_join(notifier, NULL);
+	for (int i = 0; i < STRESS_WAITERS; i++)
+		pthread_join(s.waiters[i], NULL);
+
+	TH_LOG("%llu notifies woke %llu; waits: %llu woken, %llu timed out, %llu interrupted",
+	       (unsigned long long)s.notifies, (unsigned long long)s.notified,
+	       (unsigned long long)s.woken, (unsigned long long)s.timed_out,
+	       (unsigned long long)s.interrupted);
+	ASSERT_EQ(0ull, (unsigned long long)s.other);
+	ASSERT_EQ(s.notified, s.woken) TH_LOG("notify counts and woken waiters disagree");
+	/* The race must actually have been run on all three fronts. */
+	ASSERT_LT(0ull, (unsigned long long)s.woken);
+	ASSERT_LT(0ull, (unsigned long long)s.timed_out);
+	ASSERT_LT(0ull, (unsigned long long)s.interrupted);
+	/* Nobody is left behind in the queue. */
+	ASSERT_EQ(0u, sabuf_t_counter(&self->b, WORD));
+	ASSERT_EQ(0, sabuf_t_notify(self->b.fd, WORD, SABUF_NOTIFY_ALL));
+}
+
+TEST_HARNESS_MAIN
