@@ -181,7 +181,7 @@ TEST_F(notify, fifo_survives_a_timed_out_waiter)
 	ASSERT_EQ(0, queue_waiters(self, 2, -1));
 	ASSERT_EQ(-ETIMEDOUT, sabuf_t_waiter_join(&self->wt[2]));
 	ASSERT_EQ(1, nr_returned(self));
-	self->log.len = 0;		/* only the notified ones from here */
+	self->log.len = self->log.reserved = 0;	/* only the notified ones from here */
 	check_fifo(_metadata, self, order, 4);
 }
 
@@ -195,7 +195,7 @@ TEST_F(notify, newcomer_queues_behind)
 	ASSERT_TRUE(SABUF_T_EVENTUALLY(nr_returned(self) == 1));
 	ASSERT_EQ(0, self->log.ids[0]);
 	ASSERT_EQ(0, queue_waiters(self, 1, -1));	/* id 2, behind 1 */
-	self->log.len = 0;
+	self->log.len = self->log.reserved = 0;
 	ASSERT_EQ(1, sabuf_t_notify(self->b.fd, WORD, 1));
 	ASSERT_TRUE(SABUF_T_EVENTUALLY(nr_returned(self) == 1));
 	ASSERT_EQ(1, self->log.ids[0]);

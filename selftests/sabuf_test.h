@@ -375,16 +375,24 @@ static inline int sabuf_t_wait_queued(const struct sabuf_t_buf *b, uint64_t offs
 
 /* The order in which waiter threads returned from their wait. */
 struct sabuf_t_log {
-	unsigned int len;	/* __atomic */
+	unsigned int reserved;	/* __atomic: slots handed out */
+	unsigned int len;	/* __atomic: slots written (published after ids[]) */
 	int ids[256];
 };
 
+/*
+ * Append @id. The slot is reserved first and @len raised only after the id
+ * is stored, so a reader that sees len > n also sees ids[n] when adders
+ * come one at a time (as they do in every ordered test: one notify, then
+ * wait for the log to grow). Reset both counters to reuse a log.
+ */
 static inline void sabuf_t_log_add(struct sabuf_t_log *log, int id)
 {
-	unsigned int i = __atomic_fetch_add(&log->len, 1, __ATOMIC_SEQ_CST);
+	unsigned int i = __atomic_fetch_add(&log->reserved, 1, __ATOMIC_SEQ_CST);
 
 	if (i < sizeof(log->ids) / sizeof(log->ids[0]))
 		__atomic_store_n(&log->ids[i], id, __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(&log->len, 1, __ATOMIC_SEQ_CST);
 }
 
 static inline unsigned int sabuf_t_log_len(struct sabuf_t_log *log)
