@@ -6,6 +6,10 @@
 #   make check        ... then boot the VM and run every selftest there;
 #                     ends with "N passed, N failed"
 #   make check T=wait_test    only the named test binaries (space-separated)
+#   make check-debug  the same on the debug kernel (KASAN, lockdep, kmemleak,
+#                     UBSAN, fault injection; tools/debug-kernel/, built once
+#                     in ~10 min and cached in ~/.cache/sabuf)
+#   make check-rt     the same on Debian's PREEMPT_RT kernel
 #   make bench        benchmarks against futex, pthread and Node.js (bench/)
 #   make deps         install the Debian packages that are missing
 #   make install      the module (+ depmod), libsabuf, its headers and pkg-config
@@ -48,7 +52,7 @@ submake = @if [ -f $(1)/Makefile ]; then \
 	fi
 
 .PHONY: all deps module kselftest lib cli selftests selftests-lib examples \
-	check demo bench install install-built uninstall modules_install clean
+	check check-debug check-rt module-for module-debug demo bench install install-built uninstall modules_install clean
 
 all: module lib cli selftests selftests-lib examples
 
@@ -63,6 +67,27 @@ module: deps
 		exit 1; \
 	fi; \
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+# The module for another kernel than the default one, built in a copy of its
+# sources under build/module/RELEASE/, so that the default build's objects in
+# kmod/ stay as they are. W=e: a compiler warning fails the build.
+#   make module-for KERNELRELEASE=6.1.0-56-rt-amd64    (against its headers)
+#   make module-debug                                   (against the debug kernel)
+MODULE_COPY = $(BUILD)/module/$(KERNELRELEASE)
+module-for: deps
+	@if [ -z "$(KDIR)" ] || [ ! -d "$(KDIR)" ]; then \
+		echo "make: no kernel tree at '$(KDIR)' for '$(KERNELRELEASE)'" >&2; exit 1; \
+	fi
+	@mkdir -p $(MODULE_COPY)/kmod
+	@cp -a Kbuild uapi $(MODULE_COPY)/
+	@cp -a kmod/*.[ch] $(MODULE_COPY)/kmod/
+	$(MAKE) -C $(KDIR) M=$(MODULE_COPY) W=e modules
+
+# The debug kernel is built (about 10 minutes) or reused from ~/.cache/sabuf.
+module-debug: deps
+	@env=$$(tools/debug-kernel/build) && eval "$$env" && \
+	$(MAKE) --no-print-directory module-for \
+		KERNELRELEASE=$$SABUF_DEBUG_KERNEL_RELEASE KDIR=$$SABUF_DEBUG_KERNEL_KDIR
 
 kselftest: deps $(addprefix $(KSFT_DIR)/,$(KSFT_HEADERS))
 
@@ -99,6 +124,18 @@ examples: lib
 # The VM runs with the module built here (its vermagic picks the kernel).
 check: all
 	@tools/sabuf-check $(T)
+
+# The same suite on the debug kernel (KASAN, lockdep, kmemleak, UBSAN, ...).
+check-debug: all module-debug
+	@tools/sabuf-check --debug-kernel $(T)
+
+# ... and on Debian's PREEMPT_RT kernel (installed on first use).
+check-rt: all
+	@rel=$$(tools/vm/kernel-release --rt) || { \
+		tools/install-deps linux-image-rt-amd64 linux-headers-rt-amd64 && \
+		rel=$$(tools/vm/kernel-release --rt); } && \
+	$(MAKE) --no-print-directory module-for KERNELRELEASE=$$rel && \
+	tools/sabuf-check --rt $(T)
 
 demo: all
 	@tools/sabuf-vm -- sabuf-run-demo
