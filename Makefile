@@ -85,6 +85,7 @@ module-for: deps
 
 # The debug kernel is built (about 10 minutes) or reused from ~/.cache/sabuf.
 module-debug: deps
+	@tools/install-deps flex bison bc libelf-dev libssl-dev
 	@env=$$(tools/debug-kernel/build) && eval "$$env" && \
 	$(MAKE) --no-print-directory module-for \
 		KERNELRELEASE=$$SABUF_DEBUG_KERNEL_RELEASE KDIR=$$SABUF_DEBUG_KERNEL_KDIR
