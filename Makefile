@@ -11,6 +11,8 @@
 #                     in ~10 min and cached in ~/.cache/sabuf)
 #   make check-rt     the same on Debian's PREEMPT_RT kernel
 #   make bench        benchmarks against futex, pthread and Node.js (bench/)
+#   make stress       torture, fuzzer, faults, leaks, reloads in the VM (stress/);
+#                     make stress-debug on the debug kernel
 #   make deps         install the Debian packages that are missing
 #   make install      the module (+ depmod), libsabuf, its headers and pkg-config
 #                     file, the sabuf tool, the man pages and the udev rule,
@@ -141,6 +143,22 @@ check-rt: all
 demo: all
 	@tools/sabuf-vm -- sabuf-run-demo
 
+# Long-running proof (stress/README.md): torture (10^6 wait/notify handoffs),
+# the fuzzer, fault injection, leak and reload cycles, in the VM.
+#   make stress             the standard profile on the stock kernel
+#   make stress-debug       the same on the debug kernel, where fault
+#                           injection and kmemleak are live
+#   STRESS_PROFILE=--full   the fuzzer for ten minutes, torture unbounded
+STRESS_PROFILE ?= --standard
+
+stress: all
+	$(call submake,stress)
+	@tools/sabuf-vm --add $(BUILD)/stress -- run-stress $(STRESS_PROFILE)
+
+stress-debug: all module-debug
+	$(call submake,stress)
+	@tools/sabuf-vm --debug-kernel --add $(BUILD)/stress -- run-stress $(STRESS_PROFILE)
+
 # Benchmarks against the peers (bench/README.md): the atomics under
 # callgrind on the host, everything else in one VM boot. Writes
 # build/bench.json, build/bench/table.txt and build/bench/pingpong-latency.png.
@@ -205,7 +223,7 @@ modules_install: module
 
 clean:
 	@if [ -f Kbuild ] && [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
-	@for d in lib tools/cli selftests selftests/lib examples bench; do \
+	@for d in lib tools/cli selftests selftests/lib examples bench stress; do \
 		if [ -f $$d/Makefile ]; then $(MAKE) -C $$d $(SUBMAKE_VARS) clean; fi; \
 	done
 	rm -rf $(BUILD)
