@@ -9,6 +9,8 @@
 
 #include <linux/version.h>
 #include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/time_namespace.h>
 
 /* 6.3 made vm_flags read-only and added vm_flags_set()/vm_flags_clear(). */
 static inline void sabuf_vm_flags_set(struct vm_area_struct *vma, unsigned long flags)
@@ -26,6 +28,42 @@ static inline void sabuf_vm_flags_clear(struct vm_area_struct *vma, unsigned lon
 	vm_flags_clear(vma, flags);
 #else
 	vma->vm_flags &= ~flags;
+#endif
+}
+
+/* 6.10 replaced mm->get_unmapped_area with mm_get_unmapped_area(). */
+static inline unsigned long sabuf_mm_get_unmapped_area(struct file *file, unsigned long addr,
+							unsigned long len, unsigned long pgoff,
+							unsigned long flags)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+	return mm_get_unmapped_area(current->mm, file, addr, len, pgoff, flags);
+#else
+	return current->mm->get_unmapped_area(file, addr, len, pgoff, flags);
+#endif
+}
+
+/*
+ * An absolute deadline read in the caller's time namespace, as the host
+ * clock sees it (what futex does with timens_ktime_to_host(), whose
+ * helper is not exported). Only CLOCK_MONOTONIC has an offset we honour
+ * (CLOCK_REALTIME has none; BOOTTIME is not a wait clock here).
+ */
+static inline ktime_t sabuf_timens_to_host(clockid_t clockid, ktime_t t)
+{
+#ifdef CONFIG_TIME_NS
+	struct time_namespace *ns = current->nsproxy->time_ns;
+	ktime_t offset;
+
+	if (clockid != CLOCK_MONOTONIC)
+		return t;
+	offset = timespec64_to_ktime(ns->offsets.monotonic);
+	/* A deadline before the namespace's epoch has passed already. */
+	if (t < offset)
+		return 0;
+	return ktime_sub(t, offset);
+#else
+	return t;
 #endif
 }
 

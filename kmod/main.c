@@ -6,10 +6,13 @@
  * SABUF_IOC_CREATE gives it a fixed byte length, and from then on the
  * handle is a buffer of zero-filled shared pages that any holder of the fd
  * can mmap, and whose 32- and 64-bit words can be waited on and notified
- * (SABUF_IOC_WAIT / SABUF_IOC_NOTIFY). uapi/linux/sabuf.h documents the
+ * (SABUF_IOC_WAIT / SABUF_IOC_NOTIFY). A growable buffer grows
+ * (SABUF_IOC_GROW); any buffer hands out read-only fds of itself
+ * (SABUF_IOC_DUP_READONLY). uapi/linux/sabuf.h documents the
  * ABI; kmod/README.md lists the errors.
  *
- * This file: module setup, the device, and ioctl dispatch.
+ * This file: module setup, the device, ioctl dispatch (size-versioned
+ * structs) and the rights of read-only handles.
  */
 #include <linux/compat.h>
 #include <linux/fs.h>
@@ -31,40 +34,119 @@ MODULE_PARM_DESC(max_user_bytes, "Total page-rounded bytes of one user's live bu
 
 static int sabuf_open(struct inode *inode, struct file *file)
 {
-	struct sabuf_buffer *buf = sabuf_buffer_alloc(file);
+	struct sabuf_handle *h = sabuf_handle_alloc(file);
 
-	if (!buf)
+	if (!h)
 		return -ENOMEM;
-	file->private_data = buf;
+	file->private_data = h;
 	return 0;
 }
 
 static int sabuf_release(struct inode *inode, struct file *file)
 {
-	sabuf_buffer_free(file->private_data);
+	sabuf_handle_free(file->private_data);
 	return 0;
 }
 
+/*
+ * Take an input struct of a size-versioned command: the direction must be
+ * @dir, the size (from the command) at least the struct's first version
+ * and at most a page; fields the caller's version lacks read as zero, and
+ * fields it has that we lack must be zero (-E2BIG), as
+ * copy_struct_from_user() defines.
+ */
+static int sabuf_args_in(void *dst, size_t ksize, size_t ver0, unsigned int cmd,
+			 unsigned int dir, const void __user *uarg)
+{
+	size_t usize = _IOC_SIZE(cmd);
+
+	if (_IOC_DIR(cmd) != dir)
+		return -ENOTTY;
+	if (usize < ver0 || usize > PAGE_SIZE)
+		return -EINVAL;
+	return copy_struct_from_user(dst, ksize, uarg, usize);
+}
+
+/* Copy an output struct out to a caller whose version may be older or newer. */
+static int sabuf_args_out(void __user *uarg, const void *src, size_t ksize, size_t ver0,
+			  unsigned int cmd)
+{
+	size_t usize = _IOC_SIZE(cmd);
+
+	if (_IOC_DIR(cmd) != _IOC_READ)
+		return -ENOTTY;
+	if (usize < ver0 || usize > PAGE_SIZE)
+		return -EINVAL;
+	if (copy_to_user(uarg, src, min(usize, ksize)))
+		return -EFAULT;
+	if (usize > ksize && clear_user(uarg + ksize, usize - ksize))
+		return -EFAULT;
+	return 0;
+}
+
+#define SABUF_ARGS_IN(args, VER0, cmd, uarg) \
+	sabuf_args_in(&(args), sizeof(args), VER0, cmd, _IOC_WRITE, uarg)
+
 static long sabuf_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
-	struct sabuf_buffer *buf = file->private_data;
+	struct sabuf_handle *h = file->private_data;
+	struct sabuf_buffer *buf = sabuf_handle_buffer(h);
 	void __user *uarg = (void __user *)arg;
+	bool writable = file->f_mode & FMODE_WRITE;
+	union {
+		struct sabuf_create create;
+		struct sabuf_info info;
+		struct sabuf_wait wait;
+		struct sabuf_notify notify;
+		struct sabuf_grow grow;
+		struct sabuf_dup dup;
+	} u;
+	long ret;
 
-	switch (cmd) {
-	case SABUF_IOC_CREATE:
-		return sabuf_ioctl_create(buf, uarg);
-	case SABUF_IOC_INFO:
-		return sabuf_ioctl_info(buf, uarg);
-	case SABUF_IOC_WAIT:
-		return sabuf_ioctl_wait(buf, uarg);
-	case SABUF_IOC_NOTIFY:
-		return sabuf_ioctl_notify(buf, uarg);
+	/* Dispatch on the number; the size in @cmd is the caller's version. */
+	if (_IOC_TYPE(cmd) != SABUF_IOC_MAGIC)
+		return -ENOTTY;
+	switch (_IOC_NR(cmd)) {
+	case _IOC_NR(SABUF_IOC_CREATE):
+		ret = SABUF_ARGS_IN(u.create, SABUF_CREATE_SIZE_VER0, cmd, uarg);
+		if (ret)
+			return ret;
+		if (!writable)
+			return -EBADF;
+		return sabuf_ioctl_create(h, &u.create);
+	case _IOC_NR(SABUF_IOC_INFO):
+		ret = sabuf_ioctl_info(file, &u.info);
+		return ret ?: sabuf_args_out(uarg, &u.info, sizeof(u.info),
+					     SABUF_INFO_SIZE_VER0, cmd);
+	case _IOC_NR(SABUF_IOC_WAIT):
+		ret = SABUF_ARGS_IN(u.wait, SABUF_WAIT_SIZE_VER0, cmd, uarg);
+		if (ret)
+			return ret;
+		if (!buf)
+			return -EBADFD;
+		return sabuf_ioctl_wait(buf, &u.wait);
+	case _IOC_NR(SABUF_IOC_NOTIFY):
+		ret = SABUF_ARGS_IN(u.notify, SABUF_NOTIFY_SIZE_VER0, cmd, uarg);
+		if (ret)
+			return ret;
+		if (!buf)
+			return -EBADFD;
+		if (!writable)
+			return -EBADF;
+		return sabuf_ioctl_notify(buf, &u.notify);
+	case _IOC_NR(SABUF_IOC_GROW):
+		ret = SABUF_ARGS_IN(u.grow, SABUF_GROW_SIZE_VER0, cmd, uarg);
+		return ret ?: sabuf_ioctl_grow(file, &u.grow);
+	case _IOC_NR(SABUF_IOC_DUP_READONLY):
+		ret = SABUF_ARGS_IN(u.dup, SABUF_DUP_SIZE_VER0, cmd, uarg);
+		return ret ?: sabuf_ioctl_dup_readonly(file, &u.dup);
 	default:
 		return -ENOTTY;
 	}
 }
 
-static const struct file_operations sabuf_fops = {
+/* Not static: buffer.c makes read-only handles with it. */
+const struct file_operations sabuf_fops = {
 	.owner		= THIS_MODULE,
 	.open		= sabuf_open,
 	.release	= sabuf_release,
@@ -72,6 +154,7 @@ static const struct file_operations sabuf_fops = {
 	/* Every ABI struct has one layout for 32- and 64-bit callers. */
 	.compat_ioctl	= compat_ptr_ioctl,
 	.mmap		= sabuf_mmap,
+	.get_unmapped_area = sabuf_get_unmapped_area,
 	.llseek		= noop_llseek,
 };
 
@@ -85,14 +168,20 @@ static int __init sabuf_init(void)
 {
 	int ret;
 
-	BUILD_BUG_ON(sizeof(struct sabuf_create) != 16);
-	BUILD_BUG_ON(sizeof(struct sabuf_info) != 88);
-	BUILD_BUG_ON(sizeof(struct sabuf_wait) != 48);
-	BUILD_BUG_ON(sizeof(struct sabuf_notify) != 24);
+	BUILD_BUG_ON(sizeof(struct sabuf_create) != SABUF_CREATE_SIZE_VER1);
+	BUILD_BUG_ON(sizeof(struct sabuf_info) != SABUF_INFO_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct sabuf_wait) != SABUF_WAIT_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct sabuf_notify) != SABUF_NOTIFY_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct sabuf_grow) != SABUF_GROW_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct sabuf_dup) != SABUF_DUP_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct sabuf_status) > PAGE_SIZE - SABUF_STATUS_OFFSET);
 
-	ret = sabuf_waitwake_init();
+	ret = sabuf_backing_init();
 	if (ret)
 		return ret;
+	ret = sabuf_waitwake_init();
+	if (ret)
+		goto out_backing;
 	ret = sabuf_netlink_init();
 	if (ret)
 		goto out_waitwake;
@@ -106,6 +195,8 @@ out_netlink:
 	sabuf_netlink_exit();
 out_waitwake:
 	sabuf_waitwake_exit();
+out_backing:
+	sabuf_backing_exit();
 	return ret;
 }
 
@@ -114,6 +205,7 @@ static void __exit sabuf_exit(void)
 	misc_deregister(&sabuf_misc);
 	sabuf_netlink_exit();
 	sabuf_waitwake_exit();
+	sabuf_backing_exit();
 }
 
 module_init(sabuf_init);

@@ -50,12 +50,12 @@ static struct sabuf_buffer *sabuf_nl_find(const struct sk_buff *request, u64 id)
 	return NULL;
 }
 
-static int sabuf_nl_put_buffer(struct sk_buff *msg, const struct sabuf_buffer *buf)
+static int sabuf_nl_put_buffer(struct sk_buff *msg, struct sabuf_buffer *buf)
 {
-	long refs = file_count(buf->file) - atomic_read(&buf->mappings);
+	long refs = sabuf_file_refs(buf);
 
 	if (nla_put_u64_64bit(msg, SABUF_A_ID, buf->id, SABUF_A_PAD) ||
-	    nla_put_u64_64bit(msg, SABUF_A_BYTE_LENGTH, buf->byte_length, SABUF_A_PAD) ||
+	    nla_put_u64_64bit(msg, SABUF_A_BYTE_LENGTH, sabuf_byte_length(buf), SABUF_A_PAD) ||
 	    nla_put_u32(msg, SABUF_A_CREATOR_PID, pid_vnr(buf->creator)) ||
 	    nla_put_u32(msg, SABUF_A_CREATOR_UID, from_kuid_munged(current_user_ns(), buf->uid)) ||
 	    nla_put_u32(msg, SABUF_A_FDS, max(refs, 0L)) ||
@@ -90,7 +90,7 @@ static int sabuf_nl_put_queues(struct sk_buff *msg, const struct sabuf_queue_len
 
 static int sabuf_nl_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	const struct sabuf_buffer *buf;
+	struct sabuf_buffer *buf;
 	u64 last_id = cb->args[0];
 	void *hdr;
 
@@ -120,7 +120,7 @@ static int sabuf_nl_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 static int sabuf_nl_get_one(struct sk_buff *skb, struct genl_info *info, bool with_queues)
 {
 	struct sabuf_queue_len *queues = NULL;
-	const struct sabuf_buffer *buf;
+	struct sabuf_buffer *buf;
 	unsigned int nr_queues = 0, max_queues;
 	struct sk_buff *msg;
 	void *hdr;

@@ -1,63 +1,102 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * sabuf internals: the buffer behind each open /dev/sabuf file, and the
- * entry points each kmod/ file offers the others.
+ * sabuf internals: the buffer, the handles (struct file) that refer to it,
+ * and the entry points each kmod/ file offers the others.
  *
- * Lifetime: a buffer is the private data of one struct file. Every mapping
- * holds a reference on that file (vma->vm_file), every ioctl runs with the
- * file held, and the file holds the module (fops.owner). So the buffer
- * lives exactly as long as any fd or mapping refers to it, no waiter can
- * outlive it, and rmmod fails while any buffer exists.
+ * Objects and lifetimes:
+ *
+ *   struct file (/dev/sabuf open, or a read-only dup)
+ *     private_data -> struct sabuf_handle: empty until CREATE, then points
+ *                     at one buffer (a reference), never changes again.
+ *   struct sabuf_buffer: refcounted (@ref). Every handle holds one
+ *     reference. Every mapping holds a reference on the handle file it was
+ *     made through (the counter page's VMA as vm_file, a data VMA in
+ *     vm_private_data, since its vm_file is the backing file), and that
+ *     file's fops.owner holds the module. So a buffer lives exactly as long
+ *     as any fd or mapping refers to it, no waiter can outlive it (a waiter
+ *     runs inside an ioctl on a held file), and rmmod fails while any
+ *     buffer exists. backing.c says what the backing file is.
  */
 #ifndef SABUF_INTERNAL_H
 #define SABUF_INTERNAL_H
 
 #include <linux/atomic.h>
+#include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
 #include <linux/sabuf.h>
 
+struct file;
 struct page;
 struct pid;
 
-/* One u32 waiter counter per slot; the slots fill exactly one page. */
-#define SABUF_COUNTER_SLOTS	(PAGE_SIZE / sizeof(u32))
+/*
+ * The read-only page mapped after the data: SABUF_COUNTER_SLOTS waiter
+ * counters (u32) in its first half, struct sabuf_status in its second.
+ */
+#define SABUF_COUNTER_SLOTS	(PAGE_SIZE / 2 / sizeof(u32))
+#define SABUF_STATUS_OFFSET	(PAGE_SIZE / 2)
 
 struct sabuf_buffer {
-	/*
-	 * create_lock serializes SABUF_IOC_CREATE on one handle. The fields
-	 * below it are written once under it, then published by the release
-	 * store of @created; readers check sabuf_is_created() (acquire) first
-	 * and then read them without a lock.
-	 */
-	struct mutex create_lock;
-	bool created;
-	u64 byte_length;
-	unsigned long nr_pages;
-	struct page **pages;		/* the data, zeroed, memcg-charged */
-	struct page *counters_page;	/* SABUF_COUNTER_SLOTS waiter counters */
-	atomic_t *counters;		/* kernel address of counters_page */
+	struct kref ref;
+
+	/* Set at create, then constant. */
+	struct file *backing;		/* the pages: a shmem file (backing.c) */
+	u64 max_byte_length;		/* == byte_length at create unless growable */
+	unsigned long max_pages;	/* max_byte_length rounded up, in pages */
+	bool growable;
+	struct page *counters_page;	/* counters + status, read-only to users */
+	atomic_t *counters;		/* SABUF_COUNTER_SLOTS of them */
+	struct sabuf_status *status;	/* in counters_page */
 	u64 id;				/* never reused while the module is loaded */
 	kuid_t uid;			/* creator, charged for max_user_bytes */
+	u64 charged;			/* bytes charged to @uid */
 	struct pid *creator;		/* creator's thread group */
 	u64 created_ns;			/* CLOCK_REALTIME at create */
+
+	/*
+	 * The current length. grow_lock serializes SABUF_IOC_GROW; the
+	 * value is written with a release store after the new pages exist
+	 * (and mirrored into status->byte_length for userspace), and read
+	 * locklessly with an acquire load (sabuf_byte_length()).
+	 */
+	struct mutex grow_lock;
+	u64 byte_length;
 
 	/* Statistics, updated locklessly. */
 	atomic_t mappings;		/* live VMAs of this buffer */
 	atomic_t waiters;		/* queued waiters, all offsets */
+	atomic_t handles;		/* handle files referring to us */
 	atomic64_t waits;		/* SABUF_IOC_WAIT calls that slept or checked */
 	atomic64_t notifies;		/* SABUF_IOC_NOTIFY calls */
 
-	struct file *file;		/* the file whose private data we are */
 	struct list_head node;		/* in sabuf_registry; sabuf_registry_lock */
+	struct list_head files;		/* sabuf_handle.node; @files_lock */
+	spinlock_t files_lock;
 };
 
-static inline bool sabuf_is_created(const struct sabuf_buffer *buf)
+/* The private data of every sabuf file. */
+struct sabuf_handle {
+	struct mutex create_lock;	/* serializes CREATE on this handle */
+	struct sabuf_buffer *buf;	/* NULL until created; see sabuf_handle_buffer() */
+	struct file *file;		/* the file we are the private data of */
+	struct list_head node;		/* in buf->files */
+};
+
+/* The handle's buffer, or NULL while it is empty. */
+static inline struct sabuf_buffer *sabuf_handle_buffer(const struct sabuf_handle *h)
 {
-	/* Pairs with the smp_store_release() at the end of create. */
-	return smp_load_acquire(&buf->created);
+	/* Pairs with the smp_store_release() that publishes a created buffer. */
+	return smp_load_acquire(&h->buf);
+}
+
+static inline u64 sabuf_byte_length(const struct sabuf_buffer *buf)
+{
+	/* Pairs with the release store in sabuf_ioctl_grow(). */
+	return smp_load_acquire(&buf->byte_length);
 }
 
 /* buffer.c */
@@ -71,19 +110,33 @@ extern unsigned long sabuf_max_user_bytes;
 extern struct mutex sabuf_registry_lock;
 extern struct list_head sabuf_registry;
 extern unsigned int sabuf_registry_seq;
-struct sabuf_buffer *sabuf_buffer_alloc(struct file *file);
-void sabuf_buffer_free(struct sabuf_buffer *buf);
-long sabuf_ioctl_create(struct sabuf_buffer *buf, struct sabuf_create __user *uarg);
-long sabuf_ioctl_info(struct sabuf_buffer *buf, struct sabuf_info __user *uarg);
+struct sabuf_handle *sabuf_handle_alloc(struct file *file);
+void sabuf_handle_free(struct sabuf_handle *h);
+long sabuf_ioctl_create(struct sabuf_handle *h, const struct sabuf_create *args);
+long sabuf_ioctl_info(struct file *file, struct sabuf_info *info);
+long sabuf_ioctl_grow(struct file *file, const struct sabuf_grow *args);
+long sabuf_ioctl_dup_readonly(struct file *file, const struct sabuf_dup *args);
+long sabuf_file_refs(struct sabuf_buffer *buf);
+
+/* backing.c */
+int sabuf_backing_init(void);
+void sabuf_backing_exit(void);
+struct file *sabuf_backing_create(u64 id, u64 max_bytes);
+int sabuf_backing_populate(struct file *backing, u64 from, u64 to);
+void sabuf_backing_set_size(struct file *backing, u64 bytes);
+struct page *sabuf_backing_get_page(struct file *backing, pgoff_t index);
 
 /* mmap.c */
 int sabuf_mmap(struct file *file, struct vm_area_struct *vma);
+unsigned long sabuf_get_unmapped_area(struct file *file, unsigned long addr,
+				      unsigned long len, unsigned long pgoff,
+				      unsigned long flags);
 
 /* waitwake.c */
 int sabuf_waitwake_init(void);
 void sabuf_waitwake_exit(void);
-long sabuf_ioctl_wait(struct sabuf_buffer *buf, struct sabuf_wait __user *uarg);
-long sabuf_ioctl_notify(struct sabuf_buffer *buf, struct sabuf_notify __user *uarg);
+long sabuf_ioctl_wait(struct sabuf_buffer *buf, const struct sabuf_wait *args);
+long sabuf_ioctl_notify(struct sabuf_buffer *buf, const struct sabuf_notify *args);
 
 /* One waited-on index and how many wait there. */
 struct sabuf_queue_len {

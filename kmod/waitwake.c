@@ -28,21 +28,39 @@
  * lowered after its waiter has left the queue, so reading 0 means nobody
  * is queued who could have read the old word.
  *
- * Waking. A waiter lives on its own stack. The notifier, under the bucket
- * lock, takes a reference on the waiter's task, unlinks it, and only then
- * publishes w->woken with a release store (C). Once the waiter sees woken
- * (acquire, pairs with (C)) it may return at once, so after (C) the
- * notifier touches only its task reference. The waiter sets its task state
- * before it reads woken (D, the full barrier in set_current_state), and the
- * notifier calls wake_up_process() after (C): either the waiter sees woken
- * or the wake-up finds it sleeping.
+ * Waking, outside the bucket lock. A waiter lives on its own stack. The
+ * notifier, under the bucket lock, unlinks each waiter it picks onto a
+ * private list and marks it PICKED (a plain store: only the lock holder
+ * reads it). After unlocking, for each picked waiter it reads what it
+ * needs (the next entry, the task, with a reference) and only then
+ * publishes w->state = WOKEN with a release store (C). Once the waiter
+ * sees WOKEN (acquire, pairs with (C)) it may return at once, so after (C)
+ * the notifier touches only its task reference. The waiter sets its task
+ * state before it reads w->state (D, the full barrier in
+ * set_current_state), and the notifier calls wake_up_process() after (C):
+ * either the waiter sees WOKEN or the wake-up finds it sleeping. No wake-up
+ * runs under a bucket lock, however many waiters one notify picks; and one
+ * notify picks, in one pass under the lock, only waiters queued before it
+ * took the lock (so "notify all" never chases later arrivals).
  *
- * Exactly-once results. Only the notifier that unlinks a waiter sets its
- * woken flag, and it counts the waiter in its return value at that moment.
- * A waiter that stops waiting for any other reason (timeout, signal) must
- * unlink itself under the same lock, and if it finds woken set there, it
- * reports "woken" instead: a picked waiter is never lost, never counted
- * twice, and never reports a timeout or an interruption.
+ * Exactly-once results. Only the notifier that unlinks a waiter picks it,
+ * and it counts the waiter in its return value at that moment. A waiter
+ * that stops waiting for any other reason (timeout, signal) must unlink
+ * itself under the same lock. If it finds itself PICKED there, it has been
+ * counted: it waits (uninterruptibly, for the notifier's (C), which is
+ * never far behind) and reports "woken": a picked waiter is never lost,
+ * never counted twice, and never reports a timeout or an interruption.
+ *
+ * Hand-on (SABUF_WAIT_HANDON). A waiter that was picked but finds a fatal
+ * signal pending will never run the code its wake-up was meant for; it
+ * wakes the next waiter of its index in its place, through the ordinary
+ * notify path (so (A)-(D) cover it unchanged).
+ *
+ * The word is read through a reference on its backing page, taken before
+ * the bucket lock (it may sleep to swap the page in): a referenced shmem
+ * page stays in the page cache (reclaim and migration must freeze its
+ * refcount first), so under the lock we read the very page userspace
+ * writes, without faulting.
  */
 #include <linux/hrtimer.h>
 #include <linux/jhash.h>
@@ -58,6 +76,7 @@
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
 
+#include "compat.h"
 #include "sabuf.h"
 
 /* One hash bucket: the waiters of every (buffer, offset) that hash here. */
@@ -71,15 +90,18 @@ static unsigned int sabuf_hash_bits;
 
 /* A sleeping SABUF_IOC_WAIT, on the waiter's stack. */
 struct sabuf_waiter {
-	struct list_head node;		/* in bucket->waiters; bucket->lock */
+	struct list_head node;		/* in bucket->waiters, or a notifier's list */
 	struct task_struct *task;
 	const struct sabuf_buffer *buf;
 	u64 offset;
-	int woken;			/* set once, by the notifier that unlinked us (C) */
+	int state;			/* SABUF_WAITER_*; see the proof above */
 };
 
-/* How many woken tasks notify collects before waking them unlocked. */
-#define SABUF_WAKE_BATCH 16
+enum {
+	SABUF_WAITER_QUEUED,		/* on the bucket's list */
+	SABUF_WAITER_PICKED,		/* unlinked and counted by a notifier (bucket lock) */
+	SABUF_WAITER_WOKEN,		/* the notifier is done with us (C) */
+};
 
 int sabuf_waitwake_init(void)
 {
@@ -127,10 +149,9 @@ static void waiter_count_dec(struct sabuf_buffer *buf, atomic_t *counter)
 	atomic_dec(&buf->waiters);
 }
 
-/* Read the word through the kernel's own mapping of its page. */
-static u64 sabuf_read_word(const struct sabuf_buffer *buf, u64 offset, unsigned int size)
+/* Read the word through the kernel's mapping of its (referenced) page. */
+static u64 sabuf_read_word(struct page *page, u64 offset, unsigned int size)
 {
-	struct page *page = buf->pages[offset >> PAGE_SHIFT];
 	void *kaddr = kmap_local_page(page);
 	void *word = kaddr + offset_in_page(offset);
 	u64 val;
@@ -147,6 +168,14 @@ static u64 sabuf_read_word(const struct sabuf_buffer *buf, u64 offset, unsigned 
 static ktime_t sabuf_clock_now(clockid_t clockid)
 {
 	return clockid == CLOCK_REALTIME ? ktime_get_real() : ktime_get();
+}
+
+/* Is [offset, offset + size) inside the buffer's current length? */
+static bool sabuf_word_in_range(const struct sabuf_buffer *buf, u64 offset, unsigned int size)
+{
+	u64 len = sabuf_byte_length(buf);
+
+	return len >= size && offset <= len - size;
 }
 
 /* Validate a wait; on success *size is 4 or 8. */
@@ -171,52 +200,90 @@ static int sabuf_wait_check(const struct sabuf_buffer *buf,
 		return -EINVAL;
 	if (*size == sizeof(u32) && args->expected > U32_MAX)
 		return -EINVAL;
-	if (buf->byte_length < *size || args->offset > buf->byte_length - *size)
+	if (!sabuf_word_in_range(buf, args->offset, *size))
 		return -ERANGE;
 	return 0;
 }
 
 /*
- * A signal interrupted the wait. Turn a relative timeout into the absolute
- * deadline it stood for, in the caller's struct, so that a restart (under
- * SA_RESTART, or after a stop) keeps the original deadline.
+ * Pick up to @count waiters of (@buf, @offset), oldest first, and wake
+ * them outside the bucket lock. Returns how many were picked.
  */
-static long sabuf_wait_interrupted(struct sabuf_wait __user *uarg,
-				   const struct sabuf_wait *args, ktime_t deadline)
+static u32 sabuf_notify_index(struct sabuf_buffer *buf, u64 offset, u32 count)
 {
-	if (args->timeout_ns >= 0 && !(args->flags & SABUF_WAIT_ABSTIME)) {
-		/* args->clockid is CLOCK_MONOTONIC here: see sabuf_ioctl_wait(). */
-		if (put_user(ktime_to_ns(deadline), &uarg->timeout_ns) ||
-		    put_user(args->clockid, &uarg->clockid) ||
-		    put_user(args->flags | SABUF_WAIT_ABSTIME, &uarg->flags))
-			return -EFAULT;
+	struct sabuf_bucket *hb = wait_queue_for_offset(buf, offset);
+	atomic_t *counter = waiter_counter_for_offset(buf, offset);
+	struct sabuf_waiter *w, *next;
+	LIST_HEAD(picked);
+	u32 woken = 0;
+
+	if (!count)
+		return 0;
+	spin_lock(&hb->lock);
+	list_for_each_entry_safe(w, next, &hb->waiters, node) {
+		if (w->buf != buf || w->offset != offset)
+			continue;
+		list_move_tail(&w->node, &picked);
+		WRITE_ONCE(w->state, SABUF_WAITER_PICKED);
+		waiter_count_dec(buf, counter);
+		if (++woken == count)
+			break;
 	}
-	return -ERESTARTSYS;
+	spin_unlock(&hb->lock);
+
+	/* Unlocked: each waiter stays put until its (C). */
+	list_for_each_entry_safe(w, next, &picked, node) {
+		struct task_struct *task = get_task_struct(w->task);
+
+		smp_store_release(&w->state, SABUF_WAITER_WOKEN);	/* (C): w may vanish now */
+		wake_up_process(task);
+		put_task_struct(task);
+	}
+	return woken;
 }
 
-long sabuf_ioctl_wait(struct sabuf_buffer *buf, struct sabuf_wait __user *uarg)
+/* Picked while leaving: wait for the notifier's (C); we count as woken. */
+static void sabuf_wait_for_woken(struct sabuf_waiter *w)
 {
-	struct sabuf_wait args;
+	for (;;) {
+		set_current_state(TASK_UNINTERRUPTIBLE);	/* (D) */
+		if (smp_load_acquire(&w->state) == SABUF_WAITER_WOKEN)	/* pairs with (C) */
+			break;
+		schedule();
+	}
+	__set_current_state(TASK_RUNNING);
+}
+
+/* A picked waiter returns 0, first handing its wake-up on if it is dying. */
+static long sabuf_wait_woken(struct sabuf_buffer *buf, const struct sabuf_wait *args)
+{
+	if ((args->flags & SABUF_WAIT_HANDON) && fatal_signal_pending(current))
+		sabuf_notify_index(buf, args->offset, 1);
+	return 0;
+}
+
+long sabuf_ioctl_wait(struct sabuf_buffer *buf, const struct sabuf_wait *uargs)
+{
+	struct sabuf_wait args = *uargs;
 	struct sabuf_waiter w;
 	struct sabuf_bucket *hb;
+	struct page *page;
 	atomic_t *counter;
 	unsigned int size;
-	bool has_deadline, timed_out = false;
+	bool has_deadline, relative, timed_out = false;
 	ktime_t deadline = 0;
+	u64 word;
 	long ret;
 
-	if (copy_from_user(&args, uarg, sizeof(args)))
-		return -EFAULT;
-	if (!sabuf_is_created(buf))
-		return -EBADFD;
 	ret = sabuf_wait_check(buf, &args, &size);
 	if (ret)
 		return ret;
 
 	has_deadline = args.timeout_ns >= 0;
+	relative = has_deadline && !(args.flags & SABUF_WAIT_ABSTIME);
 	if (has_deadline) {
 		deadline = ns_to_ktime(args.timeout_ns);
-		if (!(args.flags & SABUF_WAIT_ABSTIME)) {
+		if (relative) {
 			/*
 			 * A relative timeout is a duration: it runs on
 			 * CLOCK_MONOTONIC whatever clockid says, so that
@@ -224,8 +291,15 @@ long sabuf_ioctl_wait(struct sabuf_buffer *buf, struct sabuf_wait __user *uarg)
 			 */
 			args.clockid = CLOCK_MONOTONIC;
 			deadline = ktime_add_safe(ktime_get(), deadline);
+		} else {
+			/* The caller's clock may be offset by its time namespace. */
+			deadline = sabuf_timens_to_host(args.clockid, deadline);
 		}
 	}
+
+	page = sabuf_backing_get_page(buf->backing, args.offset >> PAGE_SHIFT);
+	if (IS_ERR(page))
+		return PTR_ERR(page);
 
 	atomic64_inc(&buf->waits);
 	hb = wait_queue_for_offset(buf, args.offset);
@@ -235,7 +309,8 @@ long sabuf_ioctl_wait(struct sabuf_buffer *buf, struct sabuf_wait __user *uarg)
 	smp_mb__after_atomic();		/* Full barrier (A), see the ordering comment above. */
 
 	spin_lock(&hb->lock);
-	if (sabuf_read_word(buf, args.offset, size) != args.expected) {
+	word = sabuf_read_word(page, args.offset, size);
+	if (word != args.expected) {
 		ret = -EAGAIN;
 		goto out_unqueued;
 	}
@@ -246,13 +321,14 @@ long sabuf_ioctl_wait(struct sabuf_buffer *buf, struct sabuf_wait __user *uarg)
 	w.task = current;
 	w.buf = buf;
 	w.offset = args.offset;
-	w.woken = 0;
+	w.state = SABUF_WAITER_QUEUED;
 	list_add_tail(&w.node, &hb->waiters);
 	spin_unlock(&hb->lock);
+	put_page(page);
 
 	for (;;) {
 		set_current_state(TASK_INTERRUPTIBLE);	/* (D) */
-		if (smp_load_acquire(&w.woken))		/* pairs with (C) */
+		if (smp_load_acquire(&w.state) == SABUF_WAITER_WOKEN)	/* pairs with (C) */
 			break;
 		if (signal_pending(current))
 			break;
@@ -266,14 +342,15 @@ long sabuf_ioctl_wait(struct sabuf_buffer *buf, struct sabuf_wait __user *uarg)
 	}
 	__set_current_state(TASK_RUNNING);
 
-	if (smp_load_acquire(&w.woken))		/* pairs with (C) */
-		return 0;
+	if (smp_load_acquire(&w.state) == SABUF_WAITER_WOKEN)	/* pairs with (C) */
+		return sabuf_wait_woken(buf, &args);
 
 	spin_lock(&hb->lock);
-	if (w.woken) {
+	if (w.state != SABUF_WAITER_QUEUED) {
 		/* A notify picked us while we were leaving: we count as woken. */
 		spin_unlock(&hb->lock);
-		return 0;
+		sabuf_wait_for_woken(&w);
+		return sabuf_wait_woken(buf, &args);
 	}
 	list_del(&w.node);
 	spin_unlock(&hb->lock);
@@ -282,70 +359,33 @@ long sabuf_ioctl_wait(struct sabuf_buffer *buf, struct sabuf_wait __user *uarg)
 	if (timed_out || (has_deadline &&
 			  ktime_compare(sabuf_clock_now(args.clockid), deadline) >= 0))
 		return -ETIMEDOUT;
-	return sabuf_wait_interrupted(uarg, &args, deadline);
+	/*
+	 * A signal. The caller's struct is never rewritten: an absolute or
+	 * infinite wait restarts as it was (SA_RESTART keeps the deadline);
+	 * a relative one cannot know what is left, so a handler makes it
+	 * fail with EINTR whatever SA_RESTART says (a stop or ptrace without
+	 * a handler still restarts it, with its whole duration).
+	 */
+	return relative ? -ERESTARTNOHAND : -ERESTARTSYS;
 
 out_unqueued:
 	spin_unlock(&hb->lock);
+	put_page(page);
 	waiter_count_dec(buf, counter);
 	return ret;
 }
 
-static void sabuf_wake_tasks(struct task_struct **tasks, unsigned int nr)
+long sabuf_ioctl_notify(struct sabuf_buffer *buf, const struct sabuf_notify *args)
 {
-	unsigned int i;
-
-	for (i = 0; i < nr; i++) {
-		wake_up_process(tasks[i]);
-		put_task_struct(tasks[i]);
-	}
-}
-
-long sabuf_ioctl_notify(struct sabuf_buffer *buf, struct sabuf_notify __user *uarg)
-{
-	struct task_struct *batch[SABUF_WAKE_BATCH];
-	struct sabuf_waiter *w, *next;
-	struct sabuf_notify args;
-	struct sabuf_bucket *hb;
-	atomic_t *counter;
-	unsigned int nr_batch = 0;
-	u32 woken = 0;
-
-	if (copy_from_user(&args, uarg, sizeof(args)))
-		return -EFAULT;
-	if (!sabuf_is_created(buf))
-		return -EBADFD;
-	if (args.flags & ~SABUF_NOTIFY_FLAGS_VALID || args.reserved)
+	if (args->flags & ~SABUF_NOTIFY_FLAGS_VALID || args->reserved)
 		return -EINVAL;
-	if (args.offset & (sizeof(u32) - 1))
+	if (args->offset & (sizeof(u32) - 1))
 		return -EINVAL;
-	if (buf->byte_length < sizeof(u32) || args.offset > buf->byte_length - sizeof(u32))
+	if (!sabuf_word_in_range(buf, args->offset, sizeof(u32)))
 		return -ERANGE;
 
 	atomic64_inc(&buf->notifies);
-	if (!args.count)
-		return 0;
-	hb = wait_queue_for_offset(buf, args.offset);
-	counter = waiter_counter_for_offset(buf, args.offset);
-
-	spin_lock(&hb->lock);
-	list_for_each_entry_safe(w, next, &hb->waiters, node) {
-		if (w->buf != buf || w->offset != args.offset)
-			continue;
-		if (nr_batch == SABUF_WAKE_BATCH) {
-			/* Rare: many waiters. Waking under the lock is correct, only slower. */
-			sabuf_wake_tasks(batch, nr_batch);
-			nr_batch = 0;
-		}
-		batch[nr_batch++] = get_task_struct(w->task);
-		list_del(&w->node);
-		waiter_count_dec(buf, counter);
-		smp_store_release(&w->woken, 1);	/* (C): w may vanish after this */
-		if (++woken == args.count)
-			break;
-	}
-	spin_unlock(&hb->lock);
-	sabuf_wake_tasks(batch, nr_batch);
-	return woken;
+	return sabuf_notify_index(buf, args->offset, args->count);
 }
 
 /* Introspection: find @offset among @out[0..n), or add it if there is room. */

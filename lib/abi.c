@@ -14,10 +14,16 @@
 
 #include "internal.h"
 
-_Static_assert(sizeof(struct sabuf_create) == 16, "uapi: sabuf_create");
-_Static_assert(sizeof(struct sabuf_info) == 88, "uapi: sabuf_info");
-_Static_assert(sizeof(struct sabuf_wait) == 48, "uapi: sabuf_wait");
-_Static_assert(sizeof(struct sabuf_notify) == 24, "uapi: sabuf_notify");
+_Static_assert(sizeof(struct sabuf_create) == SABUF_CREATE_SIZE_VER1, "uapi: sabuf_create");
+_Static_assert(sizeof(struct sabuf_info) == SABUF_INFO_SIZE_VER0, "uapi: sabuf_info");
+_Static_assert(sizeof(struct sabuf_wait) == SABUF_WAIT_SIZE_VER0, "uapi: sabuf_wait");
+_Static_assert(sizeof(struct sabuf_notify) == SABUF_NOTIFY_SIZE_VER0, "uapi: sabuf_notify");
+_Static_assert(sizeof(struct sabuf_grow) == SABUF_GROW_SIZE_VER0, "uapi: sabuf_grow");
+_Static_assert(sizeof(struct sabuf_dup) == SABUF_DUP_SIZE_VER0, "uapi: sabuf_dup");
+_Static_assert(sizeof(struct sabuf_status) == 64, "uapi: sabuf_status");
+_Static_assert(SABUF_CREATE_SIZE_VER0 == 16 && SABUF_INFO_SIZE_VER0 == 88 &&
+	       SABUF_WAIT_SIZE_VER0 == 48 && SABUF_NOTIFY_SIZE_VER0 == 24,
+	       "uapi: first versions never change");
 
 _Static_assert(SABUF_ALL == SABUF_NOTIFY_ALL, "notify-all values agree");
 

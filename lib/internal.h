@@ -25,8 +25,12 @@
 struct sabuf {
 	int fd;				/* ours: closed by sabuf_destroy() */
 	void *data;			/* the shared pages, map_length bytes */
-	size_t byte_length;		/* what the creator asked for */
-	size_t map_length;		/* byte_length rounded up to a page */
+	size_t byte_length;		/* at attach; the current one: sabuf_current_length() */
+	size_t max_byte_length;		/* == byte_length unless growable */
+	size_t map_length;		/* max_byte_length rounded up to a page */
+	const uint64_t *status_length;	/* the kernel's current length, or NULL */
+	bool growable;
+	bool readonly;			/* the fd has no write access */
 	const uint32_t *counters;	/* read-only waiter counters, or NULL */
 	size_t counters_length;		/* bytes mapped at counters */
 	uint32_t counters_slots;	/* a power of two; 0 without counters */
@@ -37,15 +41,25 @@ struct sabuf {
  * to *out, on failure it has been closed. (buffer.c) */
 int sabuf_attach_owned_fd(int fd, struct sabuf **out);
 
+/* The buffer's length now, as grown by anyone (acquire: pairs with the
+ * kernel's release store after the new pages exist). */
+static inline size_t sabuf_current_length(const struct sabuf *sb)
+{
+	if (!sb->status_length)
+		return sb->byte_length;
+	return (size_t)__atomic_load_n(sb->status_length, __ATOMIC_ACQUIRE);
+}
+
 /*
  * The word [addr, addr + size) must be naturally aligned (-EINVAL) and
- * inside the buffer's byte_length (-ERANGE); size is 4 or 8. On success
+ * inside the buffer's current length (-ERANGE); size is 4 or 8. On success
  * *offset is its byte offset, the kernel's name for it.
  */
 static inline int sabuf_word_offset(const struct sabuf *sb, const void *addr,
 				    size_t size, uint64_t *offset)
 {
 	uintptr_t base, at;
+	size_t len;
 
 	if (!sb)
 		return -EINVAL;
@@ -53,8 +67,8 @@ static inline int sabuf_word_offset(const struct sabuf *sb, const void *addr,
 	at = (uintptr_t)addr;
 	if (at & (size - 1))
 		return -EINVAL;
-	if (at < base || at - base > sb->byte_length ||
-	    sb->byte_length - (at - base) < size)
+	len = sabuf_current_length(sb);
+	if (at < base || at - base > len || len - (at - base) < size)
 		return -ERANGE;
 	*offset = at - base;
 	return 0;

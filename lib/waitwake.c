@@ -28,16 +28,16 @@ static int wait_in_kernel(struct sabuf *sb, uint64_t offset, uint64_t expected,
 			  uint32_t size_flag, int64_t timeout_ns)
 {
 	/*
-	 * Relative timeout. If a signal handler with SA_RESTART interrupts
-	 * the sleep, the kernel rewrites this struct into the equivalent
-	 * absolute wait before restarting the ioctl, so the deadline holds;
-	 * that is why it lives in writable memory for the whole call.
+	 * An absolute CLOCK_MONOTONIC deadline: the kernel never rewrites
+	 * this struct, and restarts an absolute wait after an SA_RESTART
+	 * handler as it was, so the deadline holds across signals.
 	 */
+	struct sabuf_deadline d = sabuf_deadline_in(timeout_ns);
 	struct sabuf_wait wait = {
 		.offset = offset,
 		.expected = expected,
-		.timeout_ns = timeout_ns < 0 ? -1 : timeout_ns,
-		.flags = size_flag,
+		.timeout_ns = d.forever ? -1 : d.at_ns,
+		.flags = size_flag | (d.forever ? 0 : SABUF_WAIT_ABSTIME),
 		.clockid = CLOCK_MONOTONIC,
 	};
 
@@ -112,6 +112,8 @@ SABUF_EXPORT int sabuf_notify(struct sabuf *sb, const void *addr,
 	ret = sabuf_word_offset(sb, addr, sizeof(int32_t), &offset);
 	if (ret)
 		return ret;
+	if (sb->readonly)
+		return -EBADF;		/* as the kernel would say */
 	if (count == 0 || nobody_waits(sb, offset))
 		return 0;			/* fast path: no system call */
 	notify.offset = offset;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The caps: max_buffer_bytes (EFBIG) and max_user_bytes (EDQUOT), changed
+ * The caps: max_buffer_bytes (EFBIG) and max_user_bytes (EDQUOT, charged
+ * per buffer: the page-rounded maximum plus one counter page), changed
  * live through /sys/module/sabuf/parameters/ and restored afterwards; and
  * the memory cgroup: a buffer is charged to its creator's cgroup, and a
  * create over the cgroup's limit is a clean ENOMEM (not an OOM kill).
@@ -88,7 +89,7 @@ TEST_F(caps, max_buffer_bytes_change_applies_live)
 
 TEST_F(caps, max_user_bytes_edquot)
 {
-	ASSERT_EQ(0, sabuf_t_param_write("max_user_bytes", 3 * self->page));
+	ASSERT_EQ(0, sabuf_t_param_write("max_user_bytes", 5 * self->page));
 	ASSERT_EQ(0, sabuf_t_create(self->fd[0], 2 * self->page));
 	ASSERT_EQ(-EDQUOT, sabuf_t_create(self->fd[1], 2 * self->page));
 	/* Exactly up to the cap is fine, on the handle the rejection left empty. */
@@ -99,15 +100,18 @@ TEST_F(caps, max_user_bytes_edquot)
 /* One buffer alone larger than the user's cap. */
 TEST_F(caps, max_user_bytes_one_buffer_over_edquot)
 {
-	ASSERT_EQ(0, sabuf_t_param_write("max_user_bytes", 2 * self->page));
+	ASSERT_EQ(0, sabuf_t_param_write("max_user_bytes", 3 * self->page));
 	ASSERT_EQ(-EDQUOT, sabuf_t_create(self->fd[0], 2 * self->page + 1));
 	ASSERT_EQ(0, sabuf_t_create(self->fd[0], 2 * self->page));
 }
 
-/* The user's total counts page-rounded lengths: two 1-byte buffers take two pages. */
+/*
+ * The user's total counts what a buffer costs: its page-rounded length plus
+ * its counter page. Two 1-byte buffers take four pages.
+ */
 TEST_F(caps, max_user_bytes_counts_whole_pages)
 {
-	ASSERT_EQ(0, sabuf_t_param_write("max_user_bytes", 2 * self->page));
+	ASSERT_EQ(0, sabuf_t_param_write("max_user_bytes", 4 * self->page));
 	ASSERT_EQ(0, sabuf_t_create(self->fd[0], 1));
 	ASSERT_EQ(0, sabuf_t_create(self->fd[1], 1));
 	ASSERT_EQ(-EDQUOT, sabuf_t_create(self->fd[2], 1));
@@ -116,7 +120,7 @@ TEST_F(caps, max_user_bytes_counts_whole_pages)
 /* Closing gives the bytes back: a hundred create/close rounds at the full cap. */
 TEST_F(caps, closing_returns_the_bytes)
 {
-	ASSERT_EQ(0, sabuf_t_param_write("max_user_bytes", 2 * self->page));
+	ASSERT_EQ(0, sabuf_t_param_write("max_user_bytes", 3 * self->page));
 	for (int i = 0; i < 100; i++) {
 		ASSERT_EQ(0, sabuf_t_create(self->fd[0], 2 * self->page)) TH_LOG("round %d", i);
 		ASSERT_EQ(0, reopen(&self->fd[0]));
@@ -128,7 +132,7 @@ TEST_F(caps, mapping_holds_the_bytes_until_munmap)
 {
 	void *p;
 
-	ASSERT_EQ(0, sabuf_t_param_write("max_user_bytes", 2 * self->page));
+	ASSERT_EQ(0, sabuf_t_param_write("max_user_bytes", 3 * self->page));
 	ASSERT_EQ(0, sabuf_t_create(self->fd[0], 2 * self->page));
 	ASSERT_EQ(0, sabuf_t_mmap(&p, self->fd[0], 2 * self->page, PROT_READ | PROT_WRITE,
 				  MAP_SHARED, 0));
@@ -143,7 +147,7 @@ TEST_F(caps, max_user_bytes_is_per_user)
 {
 	pid_t child;
 
-	ASSERT_EQ(0, sabuf_t_param_write("max_user_bytes", 2 * self->page));
+	ASSERT_EQ(0, sabuf_t_param_write("max_user_bytes", 3 * self->page));
 	ASSERT_EQ(0, sabuf_t_create(self->fd[0], 2 * self->page));
 	child = fork();
 	ASSERT_LE(0, child);

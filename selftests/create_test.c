@@ -273,7 +273,9 @@ TEST(info_empty_handle)
 	EXPECT_EQ((__u32)sabuf_t_page_size(), info.page_size);
 	EXPECT_EQ(0ull, info.byte_length);
 	EXPECT_EQ(0ull, info.map_length);
-	for (int i = 0; i < 4; i++) {
+	EXPECT_EQ(0ull, info.id);
+	EXPECT_EQ(0u, info.flags);
+	for (int i = 0; i < 2; i++) {
 		EXPECT_EQ(0ull, info.reserved[i]);
 	}
 	close(fd);
@@ -283,8 +285,10 @@ TEST(info_reports_layout)
 {
 	const uint64_t features = SABUF_FEATURE_WAIT32 | SABUF_FEATURE_WAIT64 |
 				  SABUF_FEATURE_ABSTIME | SABUF_FEATURE_CLOCK_REALTIME |
-				  SABUF_FEATURE_COUNTERS |
-				  SABUF_FEATURE_RESTART_KEEPS_DEADLINE;
+				  SABUF_FEATURE_COUNTERS | SABUF_FEATURE_GROWABLE |
+				  SABUF_FEATURE_READONLY | SABUF_FEATURE_STATUS |
+				  SABUF_FEATURE_HANDON | SABUF_FEATURE_TIMENS |
+				  SABUF_FEATURE_SHMEM;
 	long page = sabuf_t_page_size();
 	struct sabuf_info info;
 	int fd;
@@ -304,7 +308,12 @@ TEST(info_reports_layout)
 	EXPECT_NE(0u, info.counters_slots);
 	EXPECT_EQ(0u, info.counters_slots & (info.counters_slots - 1));
 	EXPECT_LE((uint64_t)info.counters_slots * sizeof(uint32_t), info.counters_length);
-	for (int i = 0; i < 4; i++) {
+	/* The status sits in the counter page, past every slot. */
+	EXPECT_LE((uint64_t)info.counters_slots * sizeof(uint32_t), info.status_offset);
+	EXPECT_LE(info.status_offset + sizeof(struct sabuf_status), info.counters_length);
+	EXPECT_EQ((__u64)(5 * page + 3), info.max_byte_length);
+	EXPECT_EQ(0u, info.flags);
+	for (int i = 0; i < 2; i++) {
 		EXPECT_EQ(0ull, info.reserved[i]);
 	}
 	close(fd);

@@ -415,25 +415,16 @@ static void check_enotty(struct __test_metadata *_metadata, unsigned long cmd)
 
 TEST(unknown_command_number_enotty)
 {
-	check_enotty(_metadata, _IO(SABUF_IOC_MAGIC, 0x05));
+	check_enotty(_metadata, _IO(SABUF_IOC_MAGIC, 0x07));
 	check_enotty(_metadata, _IOWR(SABUF_IOC_MAGIC, 0x7f, struct sabuf_wait));
 	check_enotty(_metadata, _IOWR(SABUF_IOC_MAGIC, 0xff, __u64));
 }
 
-/* 0x04 is reserved for SABUF_IOC_WAIT_FD, which does not exist yet. */
+/* 0x04 is reserved for a pollable waiter, which does not exist yet. */
 TEST(reserved_wait_fd_command_enotty)
 {
 	check_enotty(_metadata, _IO(SABUF_IOC_MAGIC, 0x04));
 	check_enotty(_metadata, _IOWR(SABUF_IOC_MAGIC, 0x04, struct sabuf_wait));
-}
-
-/* A known number with another struct size is another command. */
-TEST(known_number_wrong_size_enotty)
-{
-	check_enotty(_metadata, _IOW(SABUF_IOC_MAGIC, 0x00, __u64));
-	check_enotty(_metadata, _IOR(SABUF_IOC_MAGIC, 0x01, struct sabuf_wait));
-	check_enotty(_metadata, _IOWR(SABUF_IOC_MAGIC, 0x02, struct sabuf_notify));
-	check_enotty(_metadata, _IOW(SABUF_IOC_MAGIC, 0x03, struct sabuf_create));
 }
 
 /* A known number with another direction is another command. */
@@ -441,8 +432,117 @@ TEST(known_number_wrong_direction_enotty)
 {
 	check_enotty(_metadata, _IOR(SABUF_IOC_MAGIC, 0x00, struct sabuf_create));
 	check_enotty(_metadata, _IOW(SABUF_IOC_MAGIC, 0x01, struct sabuf_info));
-	check_enotty(_metadata, _IOW(SABUF_IOC_MAGIC, 0x02, struct sabuf_wait));
+	check_enotty(_metadata, _IOWR(SABUF_IOC_MAGIC, 0x02, struct sabuf_wait));
+	check_enotty(_metadata, _IOR(SABUF_IOC_MAGIC, 0x02, struct sabuf_wait));
 	check_enotty(_metadata, _IOWR(SABUF_IOC_MAGIC, 0x03, struct sabuf_notify));
+	check_enotty(_metadata, _IOR(SABUF_IOC_MAGIC, 0x05, struct sabuf_grow));
+	check_enotty(_metadata, _IOWR(SABUF_IOC_MAGIC, 0x06, struct sabuf_dup));
+}
+
+/* ---- size-versioned structs (copy_struct_from_user) ---- */
+
+/* A size below the struct's first version, or above a page: EINVAL. */
+TEST(size_below_first_version_or_above_page_einval)
+{
+	uint64_t arg[1100] = { 0 };
+	int fd;
+
+	SABUF_T_OPEN_OR_SKIP(fd);
+	arg[0] = 4096;
+	EXPECT_EQ(-EINVAL, sabuf_t_ioctl(fd, _IOC(_IOC_WRITE, SABUF_IOC_MAGIC, 0x00, 8), arg));
+	EXPECT_EQ(-EINVAL, sabuf_t_ioctl(fd, _IOC(_IOC_WRITE, SABUF_IOC_MAGIC, 0x00, 8192), arg));
+	arg[0] = 0;
+	EXPECT_EQ(-EINVAL, sabuf_t_ioctl(fd, _IOC(_IOC_READ, SABUF_IOC_MAGIC, 0x01, 80), arg));
+	ASSERT_EQ(0, sabuf_t_create(fd, 4096));
+	EXPECT_EQ(-EINVAL, sabuf_t_ioctl(fd, _IOC(_IOC_WRITE, SABUF_IOC_MAGIC, 0x02, 40), arg));
+	EXPECT_EQ(-EINVAL, sabuf_t_ioctl(fd, _IOC(_IOC_WRITE, SABUF_IOC_MAGIC, 0x03, 16), arg));
+	EXPECT_EQ(-EINVAL, sabuf_t_ioctl(fd, _IOC(_IOC_WRITE, SABUF_IOC_MAGIC, 0x05, 8), arg));
+	EXPECT_EQ(-EINVAL, sabuf_t_ioctl(fd, _IOC(_IOC_WRITE, SABUF_IOC_MAGIC, 0x06, 4), arg));
+	EXPECT_EQ(-EINVAL, sabuf_t_ioctl(fd, _IOC(_IOC_READ, SABUF_IOC_MAGIC, 0x01, 8192), arg));
+	close(fd);
+}
+
+/* CREATE's first version (16 bytes, no max_byte_length) makes a fixed buffer. */
+TEST(create_first_version_works)
+{
+	struct sabuf_create args = { .byte_length = 100 };
+	struct sabuf_info info;
+	int fd;
+
+	SABUF_T_OPEN_OR_SKIP(fd);
+	ASSERT_EQ(0, sabuf_t_ioctl(fd, _IOC(_IOC_WRITE, SABUF_IOC_MAGIC, 0x00,
+					    SABUF_CREATE_SIZE_VER0), &args));
+	ASSERT_EQ(0, sabuf_t_info(fd, &info));
+	EXPECT_EQ(100ull, info.byte_length);
+	EXPECT_EQ(100ull, info.max_byte_length);
+	EXPECT_EQ(0u, info.flags & SABUF_INFO_GROWABLE);
+	close(fd);
+}
+
+/* A newer, longer struct works while its unknown tail is zero; else E2BIG. */
+TEST(longer_struct_zero_tail_ok_else_e2big)
+{
+	struct {
+		struct sabuf_create c;
+		uint64_t tail[2];
+	} create = { .c = { .byte_length = 4096 } };
+	struct {
+		struct sabuf_wait w;
+		uint64_t tail;
+	} wait = { .w = { .offset = 0, .expected = 1, .timeout_ns = 0,
+			  .flags = SABUF_WAIT_SIZE_U32, .clockid = CLOCK_MONOTONIC } };
+	struct {
+		struct sabuf_notify n;
+		uint64_t tail;
+	} notify = { .n = { .offset = 0, .count = 1 } };
+	unsigned long create_cmd = _IOC(_IOC_WRITE, SABUF_IOC_MAGIC, 0x00, sizeof(create));
+	unsigned long wait_cmd = _IOC(_IOC_WRITE, SABUF_IOC_MAGIC, 0x02, sizeof(wait));
+	unsigned long notify_cmd = _IOC(_IOC_WRITE, SABUF_IOC_MAGIC, 0x03, sizeof(notify));
+	int fd;
+
+	SABUF_T_OPEN_OR_SKIP(fd);
+	create.tail[1] = 1;
+	EXPECT_EQ(-E2BIG, sabuf_t_ioctl(fd, create_cmd, &create));
+	create.tail[1] = 0;
+	ASSERT_EQ(0, sabuf_t_ioctl(fd, create_cmd, &create));
+
+	/* the word is 0, expected 1: not-equal proves the call was taken */
+	EXPECT_EQ(-EAGAIN, sabuf_t_ioctl(fd, wait_cmd, &wait));
+	wait.tail = 1ull << 63;
+	EXPECT_EQ(-E2BIG, sabuf_t_ioctl(fd, wait_cmd, &wait));
+
+	EXPECT_EQ(0, sabuf_t_ioctl(fd, notify_cmd, &notify));
+	notify.tail = 1;
+	EXPECT_EQ(-E2BIG, sabuf_t_ioctl(fd, notify_cmd, &notify));
+	close(fd);
+}
+
+/* INFO into a longer struct: the part the kernel does not know is zeroed. */
+TEST(info_longer_struct_tail_zeroed)
+{
+	struct {
+		struct sabuf_info info;
+		uint64_t tail[3];
+	} out;
+	int fd;
+
+	SABUF_T_OPEN_OR_SKIP(fd);
+	ASSERT_EQ(0, sabuf_t_create(fd, 4096));
+	memset(&out, 0xa5, sizeof(out));
+	ASSERT_EQ(0, sabuf_t_ioctl(fd, _IOC(_IOC_READ, SABUF_IOC_MAGIC, 0x01, sizeof(out)), &out));
+	EXPECT_EQ((__u32)SABUF_ABI_VERSION, out.info.abi_version);
+	EXPECT_EQ(4096ull, out.info.byte_length);
+	for (int i = 0; i < 3; i++)
+		EXPECT_EQ(0ull, out.tail[i]);
+	close(fd);
+}
+
+/* ABI 1's magic (0xB5, rpmsg's) is not ours any more. */
+TEST(abi1_magic_enotty)
+{
+	check_enotty(_metadata, _IOW(0xB5, 0x00, struct sabuf_create));
+	check_enotty(_metadata, _IOR(0xB5, 0x01, struct sabuf_info));
+	check_enotty(_metadata, _IOWR(0xB5, 0x02, struct sabuf_wait));
 }
 
 TEST(other_magic_enotty)

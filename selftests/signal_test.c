@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Waits and signals: a handler without SA_RESTART ends the wait with
- * EINTR; with SA_RESTART the wait goes on and keeps its original deadline
- * (the kernel rewrites a relative timeout into the absolute deadline it
- * stood for, uapi/linux/sabuf.h); a stop/continue is invisible. And a
+ * EINTR; with SA_RESTART an absolute or infinite wait goes on and keeps
+ * its deadline, and a relative one ends with EINTR (the kernel never
+ * rewrites the caller's struct, uapi/linux/sabuf.h); a stop/continue is
+ * invisible. And a
  * stress loop racing notify against signals and timeouts: every waiter a
  * notify counted reports "woken", and no other waiter does.
  */
@@ -119,69 +120,88 @@ TEST_F(sig, sa_restart_forever_wait_continues)
 }
 
 /*
- * A relative wait of timeout_ns on clk, interrupted under SA_RESTART:
- * it times out, never early, and at its original deadline. The kernel
- * rewrote the struct into that deadline; the deadline must lie between
- * "call + timeout" and "seen asleep + timeout", so a restart that began a
- * new timeout (deadline after the signal) is caught without any upper
- * bound on how late TCG lets the thread run.
- *
- * The rewritten deadline may be on CLOCK_MONOTONIC even for a relative
- * wait on CLOCK_REALTIME (a duration is immune to clock steps, see
- * clock_step_test.c); a monotonic wait must stay monotonic.
+ * A relative wait interrupted by a handler fails with EINTR even under
+ * SA_RESTART (the kernel cannot know what is left without rewriting the
+ * caller's struct, which it never does), and leaves the struct exactly as
+ * it was, so reusing it starts a whole new timeout. ABI 1 rewrote the
+ * struct into a deadline instead: this fails on it.
  */
-static void check_keeps_deadline(struct __test_metadata *_metadata, FIXTURE_DATA(sig) *self,
-				 clockid_t clk)
+static void check_relative_eintr_untouched(struct __test_metadata *_metadata,
+					   FIXTURE_DATA(sig) *self, clockid_t clk)
 {
-	const int64_t timeout_ns = SABUF_T_SEEN_ASLEEP_TIMEOUT_NS;
 	struct sabuf_t_waiter wt = {
-		.fd = self->b.fd, .args = sabuf_t_wait_args(4, WORD, 0, timeout_ns),
+		.fd = self->b.fd,
+		.args = sabuf_t_wait_args(4, WORD, 0, 60 * SABUF_T_NSEC_PER_SEC),
 	};
-	int64_t before[2], asleep[2], deadline;	/* [0] monotonic, [1] realtime */
-	int on_realtime;
-	pid_t tid;
+	struct sabuf_wait before;
 
 	wt.args.clockid = clk;
-	before[0] = sabuf_t_now(CLOCK_MONOTONIC);
-	before[1] = sabuf_t_now(CLOCK_REALTIME);
-	tid = sabuf_t_waiter_start(&wt);
-	ASSERT_LT(0, tid);
-	ASSERT_EQ(0, sabuf_t_wait_queued(&self->b, WORD, tid));
-	asleep[0] = sabuf_t_now(CLOCK_MONOTONIC);
-	asleep[1] = sabuf_t_now(CLOCK_REALTIME);
+	before = wt.args;
+	ASSERT_EQ(0, sabuf_t_waiter_start_queued(&self->b, &wt));
+	ASSERT_EQ(0, pthread_kill(wt.thread, SIGUSR2));
+	ASSERT_EQ(-EINTR, sabuf_t_waiter_join(&wt));
+	ASSERT_EQ(1u, nr_handled());
+	ASSERT_EQ(0, memcmp(&before, &wt.args, sizeof(before)))
+		TH_LOG("the kernel wrote into the caller's wait struct");
+	ASSERT_EQ(0u, sabuf_t_counter(&self->b, WORD));
+}
 
-	ASSERT_LE(1u, interrupt_restarting(&self->b, &wt, 3))
-		TH_LOG("the wait ended before any signal reached it");
-	ASSERT_EQ(-ETIMEDOUT, sabuf_t_waiter_join(&wt));
+TEST_F(sig, sa_restart_relative_monotonic_eintr_struct_untouched)
+{
+	check_relative_eintr_untouched(_metadata, self, CLOCK_MONOTONIC);
+}
 
-	EXPECT_LE(timeout_ns, wt.end_ns - wt.start_ns) TH_LOG("returned early");
-	ASSERT_EQ(SABUF_WAIT_SIZE_U32 | SABUF_WAIT_ABSTIME, wt.args.flags)
-		TH_LOG("the relative timeout was not rewritten into a deadline");
-	if (clk == CLOCK_MONOTONIC) {
-		ASSERT_EQ((__u32)CLOCK_MONOTONIC, wt.args.clockid);
-	} else {
-		ASSERT_TRUE(wt.args.clockid == CLOCK_MONOTONIC ||
-			    wt.args.clockid == CLOCK_REALTIME);
+TEST_F(sig, sa_restart_relative_realtime_eintr_struct_untouched)
+{
+	check_relative_eintr_untouched(_metadata, self, CLOCK_REALTIME);
+}
+
+/*
+ * The wait struct may be read-only memory: the kernel only reads it. A
+ * relative wait there, interrupted under SA_RESTART, reports EINTR (ABI 1
+ * failed with EFAULT writing the deadline back); an absolute one restarts
+ * and times out at its deadline.
+ */
+TEST_F(sig, sa_restart_readonly_wait_struct)
+{
+	const int64_t deadline = sabuf_t_now(CLOCK_MONOTONIC) + SABUF_T_SEEN_ASLEEP_TIMEOUT_NS;
+	struct sabuf_wait *ro;
+	pid_t child;
+
+	ro = mmap(NULL, sabuf_t_page_size(), PROT_READ | PROT_WRITE,
+		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(ro != MAP_FAILED);
+	ro[0] = sabuf_t_wait_args(4, WORD, 0, 60 * SABUF_T_NSEC_PER_SEC);
+	ro[1] = sabuf_t_wait_args(4, WORD, 0, deadline);
+	ro[1].flags |= SABUF_WAIT_ABSTIME;
+	ASSERT_EQ(0, mprotect(ro, sabuf_t_page_size(), PROT_READ));
+
+	/* The harness's waiter copies args; a child waits on ro itself. */
+	child = fork();
+	ASSERT_LE(0, child);
+	if (child == 0) {
+		int ret = ioctl(self->b.fd, SABUF_IOC_WAIT, &ro[0]);
+
+		_exit(ret == -1 && errno == EINTR ? 0 : 10 + (ret == -1 ? errno % 100 : 99));
 	}
-	on_realtime = wt.args.clockid == CLOCK_REALTIME;
-	deadline = wt.args.timeout_ns;
-	EXPECT_LE(before[on_realtime] + timeout_ns, deadline)
-		TH_LOG("deadline %lld ns before call + timeout",
-		       (long long)(before[on_realtime] + timeout_ns - deadline));
-	EXPECT_GE(asleep[on_realtime] + timeout_ns, deadline)
-		TH_LOG("deadline %lld ns after asleep + timeout: a restart began a new timeout",
-		       (long long)(deadline - asleep[on_realtime] - timeout_ns));
-	EXPECT_LE(deadline, sabuf_t_now(wt.args.clockid));
-}
+	ASSERT_EQ(0, sabuf_t_wait_queued(&self->b, WORD, child));
+	ASSERT_EQ(0, kill(child, SIGUSR2));
+	ASSERT_EQ(0, sabuf_t_reap(child)) TH_LOG("relative wait on a read-only struct");
 
-TEST_F(sig, sa_restart_relative_monotonic_keeps_original_deadline)
-{
-	check_keeps_deadline(_metadata, self, CLOCK_MONOTONIC);
-}
+	child = fork();
+	ASSERT_LE(0, child);
+	if (child == 0) {
+		int ret = ioctl(self->b.fd, SABUF_IOC_WAIT, &ro[1]);
 
-TEST_F(sig, sa_restart_relative_realtime_keeps_original_deadline)
-{
-	check_keeps_deadline(_metadata, self, CLOCK_REALTIME);
+		_exit(ret == -1 && errno == ETIMEDOUT &&
+		      sabuf_t_now(CLOCK_MONOTONIC) >= deadline ? 0 : 20);
+	}
+	ASSERT_EQ(0, sabuf_t_wait_queued(&self->b, WORD, child));
+	ASSERT_EQ(0, kill(child, SIGUSR2));
+	ASSERT_EQ(0, sabuf_t_wait_queued(&self->b, WORD, child))
+		TH_LOG("the absolute wait did not restart");
+	ASSERT_EQ(0, sabuf_t_reap(child)) TH_LOG("absolute wait on a read-only struct");
+	munmap(ro, sabuf_t_page_size());
 }
 
 /* An absolute deadline is left as it was, and still met, across restarts. */

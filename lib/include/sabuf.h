@@ -38,11 +38,20 @@ extern "C" {
 struct sabuf;	/* opaque: one mapping of one buffer, and its own fd */
 
 int    sabuf_create(size_t byte_length, struct sabuf **out);
+/* ES2024's new SharedArrayBuffer(len, { maxByteLength }) */
+int    sabuf_create_growable(size_t byte_length, size_t max_byte_length,
+			     struct sabuf **out);
 int    sabuf_attach(int fd, struct sabuf **out);	/* dups fd */
 void   sabuf_destroy(struct sabuf *sb);		/* unmap, close; NULL is fine */
-void  *sabuf_data(const struct sabuf *sb);
-size_t sabuf_byte_length(const struct sabuf *sb);
+void  *sabuf_data(const struct sabuf *sb);		/* never moves, even as it grows */
+size_t sabuf_byte_length(const struct sabuf *sb);	/* current length, as grown by anyone */
+size_t sabuf_max_byte_length(const struct sabuf *sb);	/* == byte_length when not growable */
+bool   sabuf_is_growable(const struct sabuf *sb);
+int    sabuf_grow(struct sabuf *sb, size_t new_byte_length);
 int    sabuf_fd(const struct sabuf *sb);
+/* a new fd (close-on-exec) of the same buffer, for read-only use */
+int    sabuf_dup_readonly(const struct sabuf *sb);
+bool   sabuf_is_readonly(const struct sabuf *sb);
 
 /* C's postMessage(): pass a buffer over an AF_UNIX socket (SCM_RIGHTS). */
 int    sabuf_send(int unix_socket, const struct sabuf *sb);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
 /*
- * sabuf: SharedArrayBuffer and Atomics for C programs, the device ABI.
+ * sabuf: SharedArrayBuffer and Atomics for C programs, the device ABI
+ * (version 2).
  *
  * How userspace uses /dev/sabuf:
  *
@@ -13,6 +14,8 @@
  *               MAP_SHARED, fd, info.counters_offset); read-only waiter counters
  *   ioctl(fd, SABUF_IOC_WAIT, &wait);                 sleep while a word holds a value
  *   ioctl(fd, SABUF_IOC_NOTIFY, &notify);             wake sleepers of one index, FIFO
+ *   ioctl(fd, SABUF_IOC_GROW, &grow);                 a growable buffer gets longer
+ *   ro = ioctl(fd, SABUF_IOC_DUP_READONLY, &dup);     a read-only fd of the same buffer
  *
  * Rules every struct here follows: fixed-width fields, natural alignment,
  * explicit padding, sizes a multiple of 8 (so 32- and 64-bit callers share
@@ -20,12 +23,23 @@
  * a valid-mask; unknown bits and non-zero reserved fields fail with -EINVAL.
  * Unknown commands fail with -ENOTTY.
  *
- * Room left for later features, so that they need no new layout:
- *  - waiting on any of N words: SABUF_IOC_WAIT's reserved[] holds a pointer
- *    and a count of further words, enabled by a new flag bit;
- *  - a waiter whose wake-up can be polled: a new ioctl number
- *    (SABUF_IOC_WAIT_FD, reserved below) that returns a file descriptor.
- * Both will be announced by feature bits in struct sabuf_info.
+ * Growing structs. The kernel dispatches on the command's number and
+ * direction and takes the struct's size from the command (_IOC_SIZE), as
+ * copy_struct_from_user() allows: a struct may gain fields at its end in a
+ * later version without a new command. A caller built against an older,
+ * shorter struct (no shorter than its *_SIZE_VER0) gets the defaults of
+ * the newer fields (zero); a caller built against a newer, longer struct
+ * works on an older kernel as long as the fields it does not know are zero
+ * (else -E2BIG). Output structs (SABUF_IOC_INFO) are copied out up to the
+ * caller's size. A size below VER0 or above one page: -EINVAL.
+ *
+ * Rights. An fd opened without write access (O_RDONLY), and every fd made
+ * by SABUF_IOC_DUP_READONLY, is read-only: it can map PROT_READ, read INFO
+ * and WAIT; CREATE, NOTIFY, GROW and a writable mapping (now or by a later
+ * mprotect) fail with -EBADF (mmap: -EACCES, as for any file).
+ *
+ * The kernel never writes into the caller's arguments, except the output
+ * struct of SABUF_IOC_INFO.
  */
 #ifndef _UAPI_LINUX_SABUF_H
 #define _UAPI_LINUX_SABUF_H
@@ -34,15 +48,28 @@
 #include <linux/ioctl.h>
 
 #define SABUF_DEVICE_PATH	"/dev/sabuf"
-#define SABUF_ABI_VERSION	1
+#define SABUF_ABI_VERSION	2
 
-/* SABUF_IOC_CREATE: give a fresh handle its byte length (>= 1), once. */
+/* sabuf_create.flags */
+#define SABUF_CREATE_GROWABLE	(1u << 0)	/* may grow up to max_byte_length */
+#define SABUF_CREATE_FLAGS_VALID	0x1u
+
+/*
+ * SABUF_IOC_CREATE: give a fresh handle its byte length, once, and with
+ * SABUF_CREATE_GROWABLE its maximum. Fixed length: byte_length >= 1 and
+ * max_byte_length 0 (or equal to byte_length). Growable: 0 <= byte_length
+ * <= max_byte_length, max_byte_length >= 1. The whole maximum is reserved
+ * (address range, max_user_bytes) at create; pages are allocated and
+ * zeroed for byte_length now and by SABUF_IOC_GROW later.
+ */
 struct sabuf_create {
 	__u64 byte_length;	/* exact length; the mapping is page-rounded */
-	__u32 flags;		/* none defined yet: must be 0 */
+	__u32 flags;		/* SABUF_CREATE_* */
 	__u32 reserved;		/* must be 0 */
+	__u64 max_byte_length;	/* VER1: see above */
 };
-#define SABUF_CREATE_FLAGS_VALID	0x0u
+#define SABUF_CREATE_SIZE_VER0	16	/* without max_byte_length */
+#define SABUF_CREATE_SIZE_VER1	24
 
 /* Feature bits reported in sabuf_info.features. */
 #define SABUF_FEATURE_WAIT32		(1ULL << 0)
@@ -50,20 +77,45 @@ struct sabuf_create {
 #define SABUF_FEATURE_ABSTIME		(1ULL << 2)
 #define SABUF_FEATURE_CLOCK_REALTIME	(1ULL << 3)
 #define SABUF_FEATURE_COUNTERS		(1ULL << 4)
-#define SABUF_FEATURE_RESTART_KEEPS_DEADLINE (1ULL << 5)
+/* bit 5 was ABI 1's "restart keeps deadline" (a rewrite of the caller's struct); gone */
+#define SABUF_FEATURE_GROWABLE		(1ULL << 6)	/* SABUF_CREATE_GROWABLE, SABUF_IOC_GROW */
+#define SABUF_FEATURE_READONLY		(1ULL << 7)	/* SABUF_IOC_DUP_READONLY, read-only fds */
+#define SABUF_FEATURE_STATUS		(1ULL << 8)	/* struct sabuf_status in the counters page */
+#define SABUF_FEATURE_HANDON		(1ULL << 9)	/* SABUF_WAIT_HANDON */
+#define SABUF_FEATURE_TIMENS		(1ULL << 10)	/* absolute deadlines in the caller's time namespace */
+#define SABUF_FEATURE_SHMEM		(1ULL << 11)	/* swappable pages, THP, NUMA policy, own file */
+
+/* sabuf_info.flags */
+#define SABUF_INFO_GROWABLE	(1u << 0)
+#define SABUF_INFO_READONLY	(1u << 1)	/* this fd is read-only */
 
 /* SABUF_IOC_INFO: what the kernel can tell the library. Output only. */
 struct sabuf_info {
 	__u32 abi_version;	/* SABUF_ABI_VERSION */
 	__u32 page_size;
 	__u64 features;		/* SABUF_FEATURE_* */
-	__u64 byte_length;	/* 0 while the handle is empty */
-	__u64 map_length;	/* byte_length rounded up to page_size */
+	__u64 byte_length;	/* now (see struct sabuf_status); 0 while the handle is empty */
+	__u64 map_length;	/* max_byte_length rounded up to page_size: map this much */
 	__u64 counters_offset;	/* mmap offset of the waiter counters */
 	__u32 counters_length;	/* bytes to map there (PROT_READ only) */
 	__u32 counters_slots;	/* number of __u32 counters, a power of two */
 	__u64 id;		/* the buffer's id, stable while the module is loaded */
-	__u64 reserved[4];	/* written as 0 */
+	__u64 max_byte_length;	/* == byte_length unless growable */
+	__u32 status_offset;	/* struct sabuf_status, in the counters mapping */
+	__u32 flags;		/* SABUF_INFO_* */
+	__u64 reserved[2];	/* written as 0 */
+};
+#define SABUF_INFO_SIZE_VER0	88
+
+/*
+ * Published by the kernel in the read-only counters mapping, at
+ * info.status_offset. byte_length is the current length: SABUF_IOC_GROW
+ * stores it (release) after the new pages exist, so a holder that loads
+ * it (acquire) may touch every byte below it.
+ */
+struct sabuf_status {
+	__u64 byte_length;
+	__u64 reserved[7];
 };
 
 /*
@@ -81,7 +133,8 @@ struct sabuf_info {
 #define SABUF_WAIT_SIZE_U32	(1u << 0)	/* compare a 32-bit word */
 #define SABUF_WAIT_SIZE_U64	(1u << 1)	/* compare a 64-bit word */
 #define SABUF_WAIT_ABSTIME	(1u << 2)	/* timeout_ns is a deadline on clockid */
-#define SABUF_WAIT_FLAGS_VALID	0x7u
+#define SABUF_WAIT_HANDON	(1u << 3)	/* picked, then killed: wake the next one instead */
+#define SABUF_WAIT_FLAGS_VALID	0xfu
 
 /*
  * SABUF_IOC_WAIT: sleep while the naturally aligned word at offset equals
@@ -91,19 +144,28 @@ struct sabuf_info {
  *
  * timeout_ns < 0 waits forever. Otherwise it is relative nanoseconds, or
  * with SABUF_WAIT_ABSTIME an absolute time on clockid (CLOCK_MONOTONIC or
- * CLOCK_REALTIME). A relative timeout is a duration: it always runs on
- * CLOCK_MONOTONIC, so setting the wall clock cannot cut it short (clockid
- * must still be valid). When a signal interrupts a relative wait, the
- * kernel rewrites this struct into the equivalent absolute wait on
- * CLOCK_MONOTONIC (flags, clockid, timeout_ns) before the call is
- * restarted, so a restarted wait keeps its original deadline.
+ * CLOCK_REALTIME), read in the caller's time namespace. A relative timeout
+ * is a duration on CLOCK_MONOTONIC, so setting the wall clock cannot cut it
+ * short (clockid must still be valid).
+ *
+ * Signals. An absolute (or infinite) wait is restarted after a handler
+ * with SA_RESTART and keeps its deadline. A relative wait interrupted by a
+ * handler fails with EINTR whatever SA_RESTART says (as epoll_wait does):
+ * the kernel does not rewrite the caller's struct, so it cannot know what
+ * is left. Send absolute deadlines to get restarts (libsabuf does).
+ *
+ * SABUF_WAIT_HANDON: when a notify picks this waiter and the waiter dies
+ * (a fatal signal) before it returns to userspace, the kernel wakes the
+ * next waiter of the index in its place, so a lock or semaphore built on
+ * this word never strands its other sleepers. Both are counted by their
+ * notifies. Without it, ECMAScript's exact counts hold.
  *
  * Returns 0 when a notify woke it, or fails with
  *   EAGAIN     the word did not hold expected (JavaScript's "not-equal")
  *   ETIMEDOUT  the timeout passed first ("timed-out")
- *   EINTR      a signal handler without SA_RESTART ran
+ *   EINTR      a signal handler ran (see above)
  *   EINVAL     bad flags, size, clock, alignment, expected, or reserved != 0
- *   ERANGE     the word is not inside the buffer
+ *   ERANGE     the word is not inside the buffer's current length
  *   EBADFD     the handle has no buffer yet
  */
 struct sabuf_wait {
@@ -112,8 +174,9 @@ struct sabuf_wait {
 	__s64 timeout_ns;	/* < 0: forever; see above */
 	__u32 flags;		/* SABUF_WAIT_* */
 	__u32 clockid;		/* CLOCK_MONOTONIC (1) or CLOCK_REALTIME (0) */
-	__u64 reserved[2];	/* must be 0 (room for wait-any) */
+	__u64 reserved[2];	/* must be 0 */
 };
+#define SABUF_WAIT_SIZE_VER0	48
 
 /* sabuf_notify.count that wakes every waiter */
 #define SABUF_NOTIFY_ALL	0xffffffffu
@@ -121,7 +184,8 @@ struct sabuf_wait {
 
 /*
  * SABUF_IOC_NOTIFY: wake up to count waiters of the index offset (4-byte
- * aligned), oldest first. Returns how many were woken.
+ * aligned, inside the current length), oldest first. Returns how many were
+ * woken. EBADF on a read-only fd.
  */
 struct sabuf_notify {
 	__u64 offset;
@@ -129,12 +193,51 @@ struct sabuf_notify {
 	__u32 flags;		/* none defined yet: must be 0 */
 	__u64 reserved;		/* must be 0 */
 };
+#define SABUF_NOTIFY_SIZE_VER0	24
 
-#define SABUF_IOC_MAGIC		0xB5
+#define SABUF_GROW_FLAGS_VALID	0x0u
+
+/*
+ * SABUF_IOC_GROW: make a growable buffer byte_length long. 0 when it is
+ * (also when it already was). Fails with
+ *   EINVAL     below the current length (buffers never shrink), bad flags
+ *   ERANGE     above max_byte_length
+ *   EOPNOTSUPP a fixed-length buffer
+ *   EBADF      a read-only fd
+ *   ENOMEM     no memory for the new pages (nothing changed)
+ *   EBADFD     the handle has no buffer yet
+ */
+struct sabuf_grow {
+	__u64 byte_length;
+	__u32 flags;		/* none defined yet: must be 0 */
+	__u32 reserved;		/* must be 0 */
+};
+#define SABUF_GROW_SIZE_VER0	16
+
+#define SABUF_DUP_FLAGS_VALID	0x0u
+
+/*
+ * SABUF_IOC_DUP_READONLY: a new fd (close-on-exec) of the same buffer
+ * that can only read it (see Rights above). Returns the fd. Works on a
+ * read-only fd too; EBADFD on an empty handle.
+ */
+struct sabuf_dup {
+	__u32 flags;		/* none defined yet: must be 0 */
+	__u32 reserved;		/* must be 0 */
+};
+#define SABUF_DUP_SIZE_VER0	8
+
+/*
+ * 0xBD is free in Documentation/userspace-api/ioctl/ioctl-number.rst
+ * (ABI 1 used 0xB5, which belongs to rpmsg).
+ */
+#define SABUF_IOC_MAGIC		0xBD
 #define SABUF_IOC_CREATE	_IOW(SABUF_IOC_MAGIC, 0x00, struct sabuf_create)
 #define SABUF_IOC_INFO		_IOR(SABUF_IOC_MAGIC, 0x01, struct sabuf_info)
-#define SABUF_IOC_WAIT		_IOWR(SABUF_IOC_MAGIC, 0x02, struct sabuf_wait)
+#define SABUF_IOC_WAIT		_IOW(SABUF_IOC_MAGIC, 0x02, struct sabuf_wait)
 #define SABUF_IOC_NOTIFY	_IOW(SABUF_IOC_MAGIC, 0x03, struct sabuf_notify)
-/* 0x04: reserved for SABUF_IOC_WAIT_FD (a pollable waiter) */
+/* 0x04: reserved for a pollable waiter (waitsets) */
+#define SABUF_IOC_GROW		_IOW(SABUF_IOC_MAGIC, 0x05, struct sabuf_grow)
+#define SABUF_IOC_DUP_READONLY	_IOW(SABUF_IOC_MAGIC, 0x06, struct sabuf_dup)
 
 #endif /* _UAPI_LINUX_SABUF_H */
