@@ -10,7 +10,7 @@
  * first touch. max_user_bytes is charged at create for everything the
  * buffer may ever cost: its page-rounded maximum plus the counter page.
  *
- * Locks: sabuf_registry_lock (see sabuf.h); handle->create_lock serializes
+ * Locks: sabuf_buffers and sabuf_registry_lock (see sabuf.h); handle->create_lock serializes
  * CREATE on one handle; buf->grow_lock serializes GROW of one buffer;
  * buf->files_lock guards buf->files.
  */
@@ -32,10 +32,10 @@
 unsigned long sabuf_max_buffer_bytes = 1UL << 30;
 unsigned long sabuf_max_user_bytes = 4UL << 30;
 
-/* See sabuf.h. Create, release and introspection take it; no hot path does. */
+/* See sabuf.h. */
 DEFINE_MUTEX(sabuf_registry_lock);
-LIST_HEAD(sabuf_registry);
-unsigned int sabuf_registry_seq = 1;	/* never 0: dumps treat 0 as unset */
+DEFINE_XARRAY(sabuf_buffers);
+atomic_t sabuf_registry_seq = ATOMIC_INIT(1);	/* never 0: dumps treat 0 as unset */
 static LIST_HEAD(sabuf_users);		/* struct sabuf_user; sabuf_registry_lock */
 static u64 sabuf_next_id = 1;		/* sabuf_registry_lock */
 
@@ -121,17 +121,47 @@ static void sabuf_buffer_release(struct kref *ref)
 {
 	struct sabuf_buffer *buf = container_of(ref, struct sabuf_buffer, ref);
 
+	xa_erase(&sabuf_buffers, buf->id);
+	atomic_inc(&sabuf_registry_seq);
 	mutex_lock(&sabuf_registry_lock);
-	list_del(&buf->node);
-	sabuf_registry_seq++;
 	sabuf_user_uncharge(buf->uid, buf->charged);
 	mutex_unlock(&sabuf_registry_lock);
 	WARN_ON_ONCE(atomic_read(&buf->waiters));
+	WARN_ON_ONCE(!xa_empty(&buf->queues));
+	xa_destroy(&buf->queues);
 	put_pid(buf->creator);
 	__free_page(buf->counters_page);
 	fput(buf->backing);
 	mutex_destroy(&buf->grow_lock);
-	kfree(buf);
+	/* Introspection may still be looking at it under RCU. */
+	kfree_rcu(buf, rcu);
+}
+
+/*
+ * The live buffer with the lowest id >= *@id, with a reference, and *@id
+ * set to its id; NULL when there is none.
+ */
+struct sabuf_buffer *sabuf_buffer_get_next(u64 *id)
+{
+	unsigned long index = *id;
+	struct sabuf_buffer *buf;
+
+	if (*id > ULONG_MAX)
+		return NULL;
+	rcu_read_lock();
+	for (buf = xa_find(&sabuf_buffers, &index, ULONG_MAX, XA_PRESENT); buf;
+	     buf = xa_find_after(&sabuf_buffers, &index, ULONG_MAX, XA_PRESENT))
+		if (kref_get_unless_zero(&buf->ref))	/* else: being released */
+			break;
+	rcu_read_unlock();
+	if (buf)
+		*id = index;
+	return buf;
+}
+
+void sabuf_buffer_put(struct sabuf_buffer *buf)
+{
+	kref_put(&buf->ref, sabuf_buffer_release);
 }
 
 void sabuf_handle_free(struct sabuf_handle *h)
@@ -144,7 +174,7 @@ void sabuf_handle_free(struct sabuf_handle *h)
 		list_del(&h->node);
 		spin_unlock(&buf->files_lock);
 		atomic_dec(&buf->handles);
-		kref_put(&buf->ref, sabuf_buffer_release);
+		sabuf_buffer_put(buf);
 	}
 	mutex_destroy(&h->create_lock);
 	kfree(h);
@@ -209,7 +239,7 @@ long sabuf_ioctl_create(struct sabuf_handle *h, const struct sabuf_create *args)
 	mutex_init(&buf->grow_lock);
 	spin_lock_init(&buf->files_lock);
 	INIT_LIST_HEAD(&buf->files);
-	INIT_LIST_HEAD(&buf->node);
+	xa_init(&buf->queues);
 
 	mutex_lock(&sabuf_registry_lock);
 	ret = sabuf_user_charge(uid, charge);
@@ -247,10 +277,12 @@ long sabuf_ioctl_create(struct sabuf_handle *h, const struct sabuf_create *args)
 	buf->creator = get_pid(task_tgid(current));
 	buf->created_ns = ktime_get_real_ns();
 
-	mutex_lock(&sabuf_registry_lock);
-	list_add_tail(&buf->node, &sabuf_registry);
-	sabuf_registry_seq++;
-	mutex_unlock(&sabuf_registry_lock);
+	ret = xa_err(xa_store(&sabuf_buffers, buf->id, buf, GFP_KERNEL));
+	if (ret) {
+		put_pid(buf->creator);
+		goto out_backing;
+	}
+	atomic_inc(&sabuf_registry_seq);
 
 	sabuf_buffer_attach(h, buf);
 	mutex_unlock(&h->create_lock);

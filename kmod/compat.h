@@ -67,4 +67,15 @@ static inline ktime_t sabuf_timens_to_host(clockid_t clockid, ktime_t t)
 #endif
 }
 
+/* A dump's parsed request attributes: 6.6 moved them into an info struct. */
+#include <net/genetlink.h>
+static inline struct nlattr **sabuf_genl_dump_attrs(struct netlink_callback *cb)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+	return genl_info_dump(cb)->attrs;
+#else
+	return genl_dumpit_info(cb)->attrs;
+#endif
+}
+
 #endif /* SABUF_COMPAT_H */

@@ -21,10 +21,15 @@
 #include <net/sock.h>
 #include <linux/sabuf_netlink.h>
 
+#include "compat.h"
 #include "sabuf.h"
 
-/* The most queues one QUEUES_GET reports (more waiters than this are rare). */
-#define SABUF_NL_MAX_QUEUES	65536
+/*
+ * The most queues a QUEUES_GET doit reports in its one message (a small
+ * skb, and a SABUF_A_QUEUES nest far below the 64 KiB an attribute's
+ * 16-bit length can say). More than that: EMSGSIZE, use the dump.
+ */
+#define SABUF_NL_DOIT_QUEUES	256
 
 static const struct nla_policy sabuf_id_policy[SABUF_A_ID + 1] = {
 	[SABUF_A_ID] = { .type = NLA_U64 },
@@ -39,51 +44,79 @@ static bool sabuf_nl_visible(const struct sk_buff *request, const struct sabuf_b
 	return uid_eq(sock_i_uid(NETLINK_CB(request).sk), buf->uid);
 }
 
-static struct sabuf_buffer *sabuf_nl_find(const struct sk_buff *request, u64 id)
+/* The buffer @id with a reference, if it exists and the caller may see it. */
+static struct sabuf_buffer *sabuf_nl_get(const struct sk_buff *request, u64 id)
 {
-	struct sabuf_buffer *buf;
+	u64 found = id;
+	struct sabuf_buffer *buf = sabuf_buffer_get_next(&found);
 
-	lockdep_assert_held(&sabuf_registry_lock);
-	list_for_each_entry(buf, &sabuf_registry, node)
-		if (buf->id == id)
-			return sabuf_nl_visible(request, buf) ? buf : NULL;
-	return NULL;
+	if (buf && (found != id || !sabuf_nl_visible(request, buf))) {
+		sabuf_buffer_put(buf);
+		buf = NULL;
+	}
+	return buf;
 }
 
-static int sabuf_nl_put_buffer(struct sk_buff *msg, struct sabuf_buffer *buf)
+/* uids and pids as the reader sees them: its socket's user namespace. */
+static int sabuf_nl_put_buffer(struct sk_buff *msg, const struct sk_buff *request,
+			       struct sabuf_buffer *buf)
 {
+	struct user_namespace *ns = sk_user_ns(NETLINK_CB(request).sk);
 	long refs = sabuf_file_refs(buf);
 
 	if (nla_put_u64_64bit(msg, SABUF_A_ID, buf->id, SABUF_A_PAD) ||
 	    nla_put_u64_64bit(msg, SABUF_A_BYTE_LENGTH, sabuf_byte_length(buf), SABUF_A_PAD) ||
 	    nla_put_u32(msg, SABUF_A_CREATOR_PID, pid_vnr(buf->creator)) ||
-	    nla_put_u32(msg, SABUF_A_CREATOR_UID, from_kuid_munged(current_user_ns(), buf->uid)) ||
-	    nla_put_u32(msg, SABUF_A_FDS, max(refs, 0L)) ||
+	    nla_put_u32(msg, SABUF_A_CREATOR_UID, from_kuid_munged(ns, buf->uid)) ||
+	    nla_put_u32(msg, SABUF_A_FDS, refs) ||
 	    nla_put_u32(msg, SABUF_A_MAPPINGS, atomic_read(&buf->mappings)) ||
 	    nla_put_u32(msg, SABUF_A_WAITERS, atomic_read(&buf->waiters)) ||
 	    nla_put_u64_64bit(msg, SABUF_A_WAITS, atomic64_read(&buf->waits), SABUF_A_PAD) ||
 	    nla_put_u64_64bit(msg, SABUF_A_NOTIFIES, atomic64_read(&buf->notifies), SABUF_A_PAD) ||
-	    nla_put_u64_64bit(msg, SABUF_A_CREATED_NS, buf->created_ns, SABUF_A_PAD))
+	    nla_put_u64_64bit(msg, SABUF_A_CREATED_NS, buf->created_ns, SABUF_A_PAD) ||
+	    nla_put_u64_64bit(msg, SABUF_A_MAX_BYTE_LENGTH, buf->max_byte_length, SABUF_A_PAD))
 		return -EMSGSIZE;
 	return 0;
 }
 
-static int sabuf_nl_put_queues(struct sk_buff *msg, const struct sabuf_queue_len *q, unsigned int n)
+/*
+ * A SABUF_A_QUEUES nest of @buf's queues from offset *@from on, as many as
+ * fit in @msg and at most @max. *@from becomes the offset to resume at;
+ * *@more says whether any queue is left. 0, or -EMSGSIZE when not even the
+ * nest fits.
+ */
+static int sabuf_nl_put_queues(struct sk_buff *msg, struct sabuf_buffer *buf, u64 *from,
+			       unsigned int max, bool *more)
 {
 	struct nlattr *queues, *queue;
-	unsigned int i;
+	unsigned int n = 0;
+	u64 offset = *from;
+	u32 len;
 
+	*more = false;
 	queues = nla_nest_start(msg, SABUF_A_QUEUES);
 	if (!queues)
 		return -EMSGSIZE;
-	for (i = 0; i < n; i++) {
+	while (sabuf_queue_next(buf, &offset, &len)) {
+		if (n == max) {
+			*more = true;
+			break;
+		}
 		queue = nla_nest_start(msg, SABUF_A_QUEUE);
 		if (!queue ||
-		    nla_put_u64_64bit(msg, SABUF_A_QUEUE_OFFSET, q[i].offset, SABUF_A_PAD) ||
-		    nla_put_u32(msg, SABUF_A_QUEUE_LENGTH, q[i].length))
-			return -EMSGSIZE;
+		    nla_put_u64_64bit(msg, SABUF_A_QUEUE_OFFSET, offset, SABUF_A_PAD) ||
+		    nla_put_u32(msg, SABUF_A_QUEUE_LENGTH, len)) {
+			if (queue)
+				nla_nest_cancel(msg, queue);
+			*more = true;
+			break;
+		}
 		nla_nest_end(msg, queue);
+		n++;
+		offset += 4;
+		cond_resched();
 	}
+	*from = offset;
 	nla_nest_end(msg, queues);
 	return 0;
 }
@@ -91,81 +124,87 @@ static int sabuf_nl_put_queues(struct sk_buff *msg, const struct sabuf_queue_len
 static int sabuf_nl_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct sabuf_buffer *buf;
-	u64 last_id = cb->args[0];
+	u64 id = cb->args[0] + 1;	/* the last id sent, + 1 */
 	void *hdr;
 
-	mutex_lock(&sabuf_registry_lock);
 	/* Buffers came or went since the dump's previous part: NLM_F_DUMP_INTR. */
-	cb->seq = sabuf_registry_seq;
-	list_for_each_entry(buf, &sabuf_registry, node) {
-		if (buf->id <= last_id || !sabuf_nl_visible(cb->skb, buf))
-			continue;
-		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
-				  &sabuf_genl_family, NLM_F_MULTI, SABUF_CMD_GET);
-		if (!hdr)
-			break;
-		genl_dump_check_consistent(cb, hdr);
-		if (sabuf_nl_put_buffer(skb, buf)) {
-			genlmsg_cancel(skb, hdr);
-			break;
+	cb->seq = atomic_read(&sabuf_registry_seq);
+	while ((buf = sabuf_buffer_get_next(&id))) {
+		int ret = 0;
+
+		if (sabuf_nl_visible(cb->skb, buf)) {
+			hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+					  &sabuf_genl_family, NLM_F_MULTI, SABUF_CMD_GET);
+			ret = hdr ? 0 : -EMSGSIZE;
+			if (hdr) {
+				genl_dump_check_consistent(cb, hdr);
+				ret = sabuf_nl_put_buffer(skb, cb->skb, buf);
+				if (ret)
+					genlmsg_cancel(skb, hdr);
+				else
+					genlmsg_end(skb, hdr);
+			}
 		}
-		genlmsg_end(skb, hdr);
-		cb->args[0] = buf->id;	/* ids ascend along the registry */
+		sabuf_buffer_put(buf);
+		if (ret)
+			break;
+		cb->args[0] = id;
+		id++;
 	}
-	mutex_unlock(&sabuf_registry_lock);
 	return skb->len;
+}
+
+static int sabuf_nl_need_id(struct genl_info *info)
+{
+	if (GENL_REQ_ATTR_CHECK(info, SABUF_A_ID)) {
+		NL_SET_ERR_MSG(info->extack, "missing SABUF_A_ID (the buffer id)");
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /* GET and QUEUES_GET for one buffer; @with_queues adds SABUF_A_QUEUES. */
 static int sabuf_nl_get_one(struct sk_buff *skb, struct genl_info *info, bool with_queues)
 {
-	struct sabuf_queue_len *queues = NULL;
 	struct sabuf_buffer *buf;
-	unsigned int nr_queues = 0, max_queues;
 	struct sk_buff *msg;
+	u64 from = 0;
+	bool more = false;
 	void *hdr;
 	int ret;
 
-	if (GENL_REQ_ATTR_CHECK(info, SABUF_A_ID)) {
-		NL_SET_ERR_MSG(info->extack, "missing SABUF_A_ID (the buffer id)");
-		return -EINVAL;
-	}
-
-	mutex_lock(&sabuf_registry_lock);
-	buf = sabuf_nl_find(skb, nla_get_u64(info->attrs[SABUF_A_ID]));
+	ret = sabuf_nl_need_id(info);
+	if (ret)
+		return ret;
+	buf = sabuf_nl_get(skb, nla_get_u64(info->attrs[SABUF_A_ID]));
 	if (!buf) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[SABUF_A_ID],
 				    "no such buffer (or not yours)");
-		ret = -ENOENT;
-		goto out_unlock;
-	}
-	if (with_queues) {
-		max_queues = min(atomic_read(&buf->waiters) + 16, SABUF_NL_MAX_QUEUES);
-		queues = kvmalloc_array(max_queues, sizeof(*queues), GFP_KERNEL);
-		ret = -ENOMEM;
-		if (!queues)
-			goto out_unlock;
-		nr_queues = sabuf_queue_lengths(buf, queues, max_queues);
+		return -ENOENT;
 	}
 	ret = -ENOMEM;
-	msg = genlmsg_new(NLMSG_GOODSIZE + nr_queues * 40, GFP_KERNEL);
+	msg = genlmsg_new(NLMSG_GOODSIZE + (with_queues ? SABUF_NL_DOIT_QUEUES * 32 : 0),
+			  GFP_KERNEL);
 	if (!msg)
-		goto out_unlock;
+		goto out_put;
 	hdr = genlmsg_put_reply(msg, info, &sabuf_genl_family, 0, info->genlhdr->cmd);
 	ret = -EMSGSIZE;
-	if (!hdr || sabuf_nl_put_buffer(msg, buf) ||
-	    (with_queues && sabuf_nl_put_queues(msg, queues, nr_queues))) {
-		nlmsg_free(msg);
-		goto out_unlock;
+	if (!hdr || sabuf_nl_put_buffer(msg, skb, buf) ||
+	    (with_queues && sabuf_nl_put_queues(msg, buf, &from, SABUF_NL_DOIT_QUEUES, &more)))
+		goto out_free;
+	if (more) {
+		NL_SET_ERR_MSG(info->extack,
+			       "more waited-on indices than one reply holds: dump SABUF_CMD_QUEUES_GET");
+		goto out_free;
 	}
 	genlmsg_end(msg, hdr);
-	mutex_unlock(&sabuf_registry_lock);
-	kvfree(queues);
+	sabuf_buffer_put(buf);
 	return genlmsg_reply(msg, info);
 
-out_unlock:
-	mutex_unlock(&sabuf_registry_lock);
-	kvfree(queues);
+out_free:
+	nlmsg_free(msg);
+out_put:
+	sabuf_buffer_put(buf);
 	return ret;
 }
 
@@ -179,6 +218,48 @@ static int sabuf_nl_queues_doit(struct sk_buff *skb, struct genl_info *info)
 	return sabuf_nl_get_one(skb, info, true);
 }
 
+/*
+ * QUEUES_GET as a dump: messages of SABUF_A_ID + SABUF_A_QUEUES, each nest
+ * as long as its skb allows, resuming by offset (cb->args[0]: next offset,
+ * cb->args[1]: done). Scales to any number of queues.
+ */
+static int sabuf_nl_queues_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct nlattr **attrs = sabuf_genl_dump_attrs(cb);
+	struct sabuf_buffer *buf;
+	u64 from = cb->args[0];
+	bool more;
+	void *hdr;
+	int ret;
+
+	if (cb->args[1])
+		return 0;
+	if (!attrs[SABUF_A_ID]) {
+		NL_SET_ERR_MSG(cb->extack, "missing SABUF_A_ID (the buffer id)");
+		return -EINVAL;
+	}
+	buf = sabuf_nl_get(cb->skb, nla_get_u64(attrs[SABUF_A_ID]));
+	if (!buf) {
+		NL_SET_ERR_MSG(cb->extack, "no such buffer (or not yours)");
+		return -ENOENT;
+	}
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &sabuf_genl_family, NLM_F_MULTI, SABUF_CMD_QUEUES_GET);
+	ret = -EMSGSIZE;
+	if (hdr && !nla_put_u64_64bit(skb, SABUF_A_ID, buf->id, SABUF_A_PAD))
+		ret = sabuf_nl_put_queues(skb, buf, &from, U32_MAX, &more);
+	sabuf_buffer_put(buf);
+	if (ret) {
+		if (hdr)
+			genlmsg_cancel(skb, hdr);
+		return ret;
+	}
+	genlmsg_end(skb, hdr);
+	cb->args[0] = from;
+	cb->args[1] = !more;
+	return skb->len;
+}
+
 static const struct genl_ops sabuf_genl_ops[] = {
 	{
 		.cmd	 = SABUF_CMD_GET,
@@ -190,6 +271,7 @@ static const struct genl_ops sabuf_genl_ops[] = {
 	{
 		.cmd	 = SABUF_CMD_QUEUES_GET,
 		.doit	 = sabuf_nl_queues_doit,
+		.dumpit	 = sabuf_nl_queues_dumpit,
 		.policy	 = sabuf_id_policy,
 		.maxattr = SABUF_A_ID,
 	},
@@ -199,7 +281,7 @@ static struct genl_family sabuf_genl_family __ro_after_init = {
 	.name		= SABUF_GENL_NAME,
 	.version	= SABUF_GENL_VERSION,
 	.netnsok	= true,
-	.parallel_ops	= true,		/* sabuf_registry_lock serializes us */
+	.parallel_ops	= true,		/* we take references, no global lock */
 	.module		= THIS_MODULE,
 	.ops		= sabuf_genl_ops,
 	.n_ops		= ARRAY_SIZE(sabuf_genl_ops),

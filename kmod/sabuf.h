@@ -23,10 +23,12 @@
 #include <linux/atomic.h>
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/rcupdate.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
+#include <linux/xarray.h>
 #include <linux/sabuf.h>
 
 struct file;
@@ -73,9 +75,12 @@ struct sabuf_buffer {
 	atomic64_t waits;		/* SABUF_IOC_WAIT calls that slept or checked */
 	atomic64_t notifies;		/* SABUF_IOC_NOTIFY calls */
 
-	struct list_head node;		/* in sabuf_registry; sabuf_registry_lock */
+	/* Non-empty wait queues by offset >> 2, for introspection (waitwake.c). */
+	struct xarray queues;
+
 	struct list_head files;		/* sabuf_handle.node; @files_lock */
 	spinlock_t files_lock;
+	struct rcu_head rcu;		/* sabuf_buffers is read under RCU */
 };
 
 /* The private data of every sabuf file. */
@@ -103,13 +108,18 @@ static inline u64 sabuf_byte_length(const struct sabuf_buffer *buf)
 extern unsigned long sabuf_max_buffer_bytes;
 extern unsigned long sabuf_max_user_bytes;
 /*
- * sabuf_registry_lock guards sabuf_registry (live buffers, ascending id),
- * sabuf_registry_seq (bumped on every add and remove, for dumps) and the
- * per-user byte totals. Holding it keeps every listed buffer alive.
+ * The live buffers: sabuf_buffers maps id -> buffer. Readers use RCU and
+ * take a reference with sabuf_buffer_get_next() (lookups are O(log n), a
+ * dump resumes by id); create and release store and erase under the
+ * xarray's own lock. sabuf_registry_lock guards only the per-user byte
+ * totals and the id counter; no hot path and no introspection takes it.
+ * sabuf_registry_seq is bumped on every add and remove (dumps compare it).
  */
 extern struct mutex sabuf_registry_lock;
-extern struct list_head sabuf_registry;
-extern unsigned int sabuf_registry_seq;
+extern struct xarray sabuf_buffers;
+extern atomic_t sabuf_registry_seq;
+struct sabuf_buffer *sabuf_buffer_get_next(u64 *id);
+void sabuf_buffer_put(struct sabuf_buffer *buf);
 struct sabuf_handle *sabuf_handle_alloc(struct file *file);
 void sabuf_handle_free(struct sabuf_handle *h);
 long sabuf_ioctl_create(struct sabuf_handle *h, const struct sabuf_create *args);
@@ -138,13 +148,7 @@ void sabuf_waitwake_exit(void);
 long sabuf_ioctl_wait(struct sabuf_buffer *buf, const struct sabuf_wait *args);
 long sabuf_ioctl_notify(struct sabuf_buffer *buf, const struct sabuf_notify *args);
 
-/* One waited-on index and how many wait there. */
-struct sabuf_queue_len {
-	u64 offset;
-	u32 length;
-};
-unsigned int sabuf_queue_lengths(const struct sabuf_buffer *buf,
-				 struct sabuf_queue_len *out, unsigned int max);
+bool sabuf_queue_next(struct sabuf_buffer *buf, u64 *offset, u32 *len);
 
 /* netlink.c */
 int sabuf_netlink_init(void);

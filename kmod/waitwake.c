@@ -72,17 +72,35 @@
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
-#include <linux/sort.h>
+#include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
 
 #include "compat.h"
 #include "sabuf.h"
 
-/* One hash bucket: the waiters of every (buffer, offset) that hash here. */
+/*
+ * One index's FIFO queue. It exists while it has waiters: the first waiter
+ * links it into its bucket and into its buffer's @queues index, the last
+ * one to leave (or the notify that empties it) unlinks it from both. Then
+ * it is kept as its bucket's spare or freed after an RCU grace period:
+ * introspection reads queues under RCU alone (sabuf_queue_next()), and
+ * re-checks buf and offset, since a spare may have been reused.
+ */
+struct sabuf_queue {
+	struct list_head node;		/* in bucket->queues; bucket lock */
+	struct list_head waiters;	/* sabuf_waiter.node, oldest first; bucket lock */
+	const struct sabuf_buffer *buf;	/* written under the bucket lock */
+	u64 offset;			/* written under the bucket lock */
+	u32 len;			/* waiters on @waiters; bucket lock (READ_ONCE outside) */
+	struct rcu_head rcu;
+};
+
+/* One hash bucket: the queues of every (buffer, offset) that hash here. */
 struct sabuf_bucket {
-	spinlock_t lock;		/* guards @waiters and every waiter on it */
-	struct list_head waiters;	/* sabuf_waiter.node, oldest first */
+	spinlock_t lock;		/* guards @queues, every queue and waiter on it, @spare */
+	struct list_head queues;	/* sabuf_queue.node */
+	struct sabuf_queue *spare;	/* an emptied queue, kept for the next one */
 } ____cacheline_aligned_in_smp;
 
 static struct sabuf_bucket *sabuf_buckets;
@@ -90,10 +108,9 @@ static unsigned int sabuf_hash_bits;
 
 /* A sleeping SABUF_IOC_WAIT, on the waiter's stack. */
 struct sabuf_waiter {
-	struct list_head node;		/* in bucket->waiters, or a notifier's list */
+	struct list_head node;		/* in queue->waiters, or a notifier's list */
+	struct sabuf_queue *queue;	/* while queued */
 	struct task_struct *task;
-	const struct sabuf_buffer *buf;
-	u64 offset;
 	int state;			/* SABUF_WAITER_*; see the proof above */
 };
 
@@ -113,7 +130,7 @@ int sabuf_waitwake_init(void)
 		return -ENOMEM;
 	for (i = 0; i < nr; i++) {
 		spin_lock_init(&sabuf_buckets[i].lock);
-		INIT_LIST_HEAD(&sabuf_buckets[i].waiters);
+		INIT_LIST_HEAD(&sabuf_buckets[i].queues);
 	}
 	sabuf_hash_bits = ilog2(nr);
 	return 0;
@@ -121,7 +138,69 @@ int sabuf_waitwake_init(void)
 
 void sabuf_waitwake_exit(void)
 {
+	unsigned long i;
+
+	/* No buffer is left, so no queue either; spares may be. */
+	for (i = 0; i < (1UL << sabuf_hash_bits); i++) {
+		WARN_ON_ONCE(!list_empty(&sabuf_buckets[i].queues));
+		kfree(sabuf_buckets[i].spare);
+	}
+	/* RCU callbacks still queued (kfree_rcu) free nothing of ours after this. */
+	rcu_barrier();
 	kvfree(sabuf_buckets);
+}
+
+static struct sabuf_queue *queue_find(struct sabuf_bucket *hb, const struct sabuf_buffer *buf,
+				      u64 offset)
+{
+	struct sabuf_queue *q;
+
+	lockdep_assert_held(&hb->lock);
+	list_for_each_entry(q, &hb->queues, node)
+		if (q->buf == buf && q->offset == offset)
+			return q;
+	return NULL;
+}
+
+/*
+ * Make @q (from the bucket's spare or *@fresh) the queue of (buf, offset):
+ * into the bucket and into the buffer's index. The index's node may need
+ * an allocation (rarely: one node covers 64 indices); it fails cleanly.
+ */
+static struct sabuf_queue *queue_create(struct sabuf_bucket *hb, struct sabuf_buffer *buf,
+					u64 offset, struct sabuf_queue **fresh)
+{
+	struct sabuf_queue *q = hb->spare ?: *fresh;
+
+	lockdep_assert_held(&hb->lock);
+	if (xa_err(xa_store(&buf->queues, offset >> 2, q, GFP_ATOMIC | __GFP_NOWARN)))
+		return ERR_PTR(-ENOMEM);
+	if (q == hb->spare)
+		hb->spare = NULL;
+	else
+		*fresh = NULL;
+	INIT_LIST_HEAD(&q->waiters);
+	WRITE_ONCE(q->buf, buf);
+	WRITE_ONCE(q->offset, offset);
+	WRITE_ONCE(q->len, 0);
+	list_add_tail(&q->node, &hb->queues);
+	return q;
+}
+
+/* Take @n waiters' worth off @q's length; an emptied queue goes away. */
+static void queue_shrink(struct sabuf_bucket *hb, struct sabuf_buffer *buf,
+			 struct sabuf_queue *q, u32 n)
+{
+	lockdep_assert_held(&hb->lock);
+	WRITE_ONCE(q->len, q->len - n);
+	if (q->len)
+		return;
+	list_del(&q->node);
+	xa_erase(&buf->queues, q->offset >> 2);
+	if (!hb->spare)
+		hb->spare = q;
+	else
+		kfree_rcu(q, rcu);
 }
 
 static struct sabuf_bucket *wait_queue_for_offset(const struct sabuf_buffer *buf, u64 offset)
@@ -214,20 +293,23 @@ static u32 sabuf_notify_index(struct sabuf_buffer *buf, u64 offset, u32 count)
 	struct sabuf_bucket *hb = wait_queue_for_offset(buf, offset);
 	atomic_t *counter = waiter_counter_for_offset(buf, offset);
 	struct sabuf_waiter *w, *next;
+	struct sabuf_queue *q;
 	LIST_HEAD(picked);
 	u32 woken = 0;
 
 	if (!count)
 		return 0;
 	spin_lock(&hb->lock);
-	list_for_each_entry_safe(w, next, &hb->waiters, node) {
-		if (w->buf != buf || w->offset != offset)
-			continue;
-		list_move_tail(&w->node, &picked);
-		WRITE_ONCE(w->state, SABUF_WAITER_PICKED);
-		waiter_count_dec(buf, counter);
-		if (++woken == count)
-			break;
+	q = queue_find(hb, buf, offset);
+	if (q) {
+		list_for_each_entry_safe(w, next, &q->waiters, node) {
+			list_move_tail(&w->node, &picked);
+			WRITE_ONCE(w->state, SABUF_WAITER_PICKED);
+			waiter_count_dec(buf, counter);
+			if (++woken == count)
+				break;
+		}
+		queue_shrink(hb, buf, q, woken);
 	}
 	spin_unlock(&hb->lock);
 
@@ -265,6 +347,7 @@ static long sabuf_wait_woken(struct sabuf_buffer *buf, const struct sabuf_wait *
 long sabuf_ioctl_wait(struct sabuf_buffer *buf, const struct sabuf_wait *uargs)
 {
 	struct sabuf_wait args = *uargs;
+	struct sabuf_queue *fresh = NULL, *q;
 	struct sabuf_waiter w;
 	struct sabuf_bucket *hb;
 	struct page *page;
@@ -308,6 +391,7 @@ long sabuf_ioctl_wait(struct sabuf_buffer *buf, const struct sabuf_wait *uargs)
 	waiter_count_inc(buf, counter);
 	smp_mb__after_atomic();		/* Full barrier (A), see the ordering comment above. */
 
+retry:
 	spin_lock(&hb->lock);
 	word = sabuf_read_word(page, args.offset, size);
 	if (word != args.expected) {
@@ -318,13 +402,31 @@ long sabuf_ioctl_wait(struct sabuf_buffer *buf, const struct sabuf_wait *uargs)
 		ret = -ETIMEDOUT;
 		goto out_unqueued;
 	}
+	q = queue_find(hb, buf, args.offset);
+	if (!q) {
+		if (!hb->spare && !fresh) {
+			/* Allocate unlocked, then look again: the word too. */
+			spin_unlock(&hb->lock);
+			fresh = kmalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
+			if (fresh)
+				goto retry;
+			ret = -ENOMEM;
+			goto out_unlocked;
+		}
+		q = queue_create(hb, buf, args.offset, &fresh);
+		if (IS_ERR(q)) {
+			ret = PTR_ERR(q);
+			goto out_unqueued;
+		}
+	}
 	w.task = current;
-	w.buf = buf;
-	w.offset = args.offset;
+	w.queue = q;
 	w.state = SABUF_WAITER_QUEUED;
-	list_add_tail(&w.node, &hb->waiters);
+	list_add_tail(&w.node, &q->waiters);
+	WRITE_ONCE(q->len, q->len + 1);
 	spin_unlock(&hb->lock);
 	put_page(page);
+	kfree(fresh);
 
 	for (;;) {
 		set_current_state(TASK_INTERRUPTIBLE);	/* (D) */
@@ -353,6 +455,7 @@ long sabuf_ioctl_wait(struct sabuf_buffer *buf, const struct sabuf_wait *uargs)
 		return sabuf_wait_woken(buf, &args);
 	}
 	list_del(&w.node);
+	queue_shrink(hb, buf, w.queue, 1);
 	spin_unlock(&hb->lock);
 	waiter_count_dec(buf, counter);
 
@@ -370,8 +473,10 @@ long sabuf_ioctl_wait(struct sabuf_buffer *buf, const struct sabuf_wait *uargs)
 
 out_unqueued:
 	spin_unlock(&hb->lock);
+out_unlocked:
 	put_page(page);
 	waiter_count_dec(buf, counter);
+	kfree(fresh);
 	return ret;
 }
 
@@ -388,53 +493,33 @@ long sabuf_ioctl_notify(struct sabuf_buffer *buf, const struct sabuf_notify *arg
 	return sabuf_notify_index(buf, args->offset, args->count);
 }
 
-/* Introspection: find @offset among @out[0..n), or add it if there is room. */
-static void sabuf_queue_count(struct sabuf_queue_len *out, unsigned int *n,
-			      unsigned int max, u64 offset)
-{
-	unsigned int i;
-
-	for (i = 0; i < *n; i++) {
-		if (out[i].offset == offset) {
-			out[i].length++;
-			return;
-		}
-	}
-	if (*n < max) {
-		out[*n].offset = offset;
-		out[*n].length = 1;
-		(*n)++;
-	}
-}
-
-static int sabuf_queue_len_cmp(const void *a, const void *b)
-{
-	const struct sabuf_queue_len *x = a, *y = b;
-
-	return x->offset < y->offset ? -1 : x->offset > y->offset;
-}
-
 /*
- * The non-empty queues of @buf, by ascending offset, at most @max of them.
- * A snapshot: each bucket is consistent, the whole is not atomic. Slow on
- * purpose (it visits every bucket); only introspection calls it.
+ * Introspection: the first non-empty queue of @buf at an offset >= *@offset:
+ * true with *@offset and *@len set, or false. Lock-free (RCU): a snapshot,
+ * each queue's length exact at the moment it was read. Never takes a
+ * bucket lock, so it cannot slow waiters down.
  */
-unsigned int sabuf_queue_lengths(const struct sabuf_buffer *buf,
-				 struct sabuf_queue_len *out, unsigned int max)
+bool sabuf_queue_next(struct sabuf_buffer *buf, u64 *offset, u32 *len)
 {
-	struct sabuf_waiter *w;
-	unsigned int i, n = 0;
+	unsigned long index = *offset >> 2;
+	struct sabuf_queue *q;
+	bool found = false;
 
-	for (i = 0; i < (1U << sabuf_hash_bits); i++) {
-		struct sabuf_bucket *hb = &sabuf_buckets[i];
+	if (*offset >> 2 > ULONG_MAX)
+		return false;
+	rcu_read_lock();
+	for (q = xa_find(&buf->queues, &index, ULONG_MAX, XA_PRESENT); q;
+	     q = xa_find_after(&buf->queues, &index, ULONG_MAX, XA_PRESENT)) {
+		u32 n = READ_ONCE(q->len);
 
-		spin_lock(&hb->lock);
-		list_for_each_entry(w, &hb->waiters, node)
-			if (w->buf == buf)
-				sabuf_queue_count(out, &n, max, w->offset);
-		spin_unlock(&hb->lock);
-		cond_resched();
+		/* A reused spare belongs to another index now: skip it. */
+		if (READ_ONCE(q->buf) != buf || READ_ONCE(q->offset) != (u64)index << 2 || !n)
+			continue;
+		*offset = (u64)index << 2;
+		*len = n;
+		found = true;
+		break;
 	}
-	sort(out, n, sizeof(*out), sabuf_queue_len_cmp, NULL);
-	return n;
+	rcu_read_unlock();
+	return found;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The sabuf family's requests (dump all buffers, QUEUES_GET one buffer)
+ * The sabuf family's requests (dump all buffers; GET one buffer and dump
+ * its queues with QUEUES_GET)
  * and the decoding of its replies. Each attribute's type is validated
  * before use; attributes newer than this program are skipped, so an older
  * CLI keeps working against a newer module.
@@ -204,6 +205,32 @@ static int sabuf_get_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/* A part of the QUEUES_GET dump: SABUF_A_ID and a SABUF_A_QUEUES nest. */
+static int sabuf_queues_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[SABUF_A_MAX + 1];
+	struct sabuf_detail *d = data;
+	const struct nlattr *queue;
+	int ret;
+
+	if (sabuf_parse_msg(nlh, tb) < 0)
+		return MNL_CB_ERROR;
+	if (!tb[SABUF_A_QUEUES])
+		return MNL_CB_OK;
+	mnl_attr_for_each_nested(queue, tb[SABUF_A_QUEUES]) {
+		if (mnl_attr_get_type(queue) != SABUF_A_QUEUE)
+			continue;
+		if (mnl_attr_validate(queue, MNL_TYPE_NESTED) < 0)
+			return MNL_CB_ERROR;
+		ret = sabuf_queue_add(d, queue);
+		if (ret) {
+			errno = -ret;
+			return MNL_CB_ERROR;
+		}
+	}
+	return MNL_CB_OK;
+}
+
 static int sabuf_queue_cmp(const void *a, const void *b)
 {
 	const struct sabuf_queue_stat *x = a, *y = b;
@@ -218,11 +245,17 @@ int sabuf_stats_get(struct genl_conn *c, uint64_t id, struct sabuf_detail *out)
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	nlh = genl_request(c, buf, SABUF_CMD_QUEUES_GET, NLM_F_ACK);
+	nlh = genl_request(c, buf, SABUF_CMD_GET, NLM_F_ACK);
 	mnl_attr_put_u64(nlh, SABUF_A_ID, id);
 	ret = genl_transact(c, nlh, sabuf_get_cb, out);
 	if (!ret && !(out->stat.have & STAT_HAS(SABUF_A_ID)))
 		ret = -EPROTO;	/* acked, but no buffer in the answer */
+	/* The queues, however many: a dump resuming by offset. */
+	if (!ret) {
+		nlh = genl_request(c, buf, SABUF_CMD_QUEUES_GET, NLM_F_DUMP);
+		mnl_attr_put_u64(nlh, SABUF_A_ID, id);
+		ret = genl_transact(c, nlh, sabuf_queues_cb, out);
+	}
 	if (ret) {
 		sabuf_detail_free(out);
 		return ret;

@@ -5,6 +5,10 @@
  *   SABUF_CMD_GET         doit: one buffer by SABUF_A_ID
  *                         dump: every buffer the caller may see
  *   SABUF_CMD_QUEUES_GET  doit: one buffer by SABUF_A_ID, with SABUF_A_QUEUES
+ *                         (EMSGSIZE past 256 waited-on indices: dump instead)
+ *                         dump: SABUF_A_ID in the request; messages of
+ *                         SABUF_A_ID + SABUF_A_QUEUES, together every
+ *                         waited-on index by ascending offset
  *
  * Replies carry SABUF_CMD_GET / SABUF_CMD_QUEUES_GET with the SABUF_A_*
  * attributes below. A caller without CAP_SYS_ADMIN sees only buffers whose
@@ -43,6 +47,7 @@ enum {
 	SABUF_A_QUEUE,		/* nest: SABUF_A_QUEUE_* */
 	SABUF_A_QUEUE_OFFSET,	/* u64: the index (byte offset) */
 	SABUF_A_QUEUE_LENGTH,	/* u32: waiters queued there */
+	SABUF_A_MAX_BYTE_LENGTH,	/* u64: == byte length unless growable */
 	__SABUF_A_MAX,
 };
 #define SABUF_A_MAX (__SABUF_A_MAX - 1)

@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Introspection at scale. ABI 1's QUEUES_GET put every queue in one
+ * attribute nest whose 16-bit length wrapped past ~2730 queues (a corrupt
+ * reply), counted queues in O(W^2) under bucket spinlocks and walked every
+ * bucket under the global registry lock; its dumps rescanned the registry
+ * from its head for every part. Here:
+ *
+ *  - 10^4 waiters on 10^4 offsets: the QUEUES_GET dump lists each offset
+ *    once, ascending, with length 1; `sabuf show --json` lists them all;
+ *  - 10^5 buffers: the GET dump lists every id once, ascending.
+ *
+ * 10^5 waited-on offsets need 10^5 sleeping waiters: one thread each is
+ * more memory than the test VM has (a kernel stack is 16 KiB); that case
+ * waits for pollable waiters, which cost no thread.
+ */
+#include "sabuf_test.h"
+
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+#include <linux/sabuf_netlink.h>
+
+#define NR_QUEUES	10000
+#define NR_BUFFERS	100000
+#define RECV_SIZE	(64 * 1024)
+
+static int nl_open(void)
+{
+	struct sockaddr_nl addr = { .nl_family = AF_NETLINK };
+	struct timeval tv = { .tv_sec = 30 };
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
+	    bind(fd, (struct sockaddr *)&addr, sizeof(addr))) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+struct req {
+	struct nlmsghdr nlh;
+	struct genlmsghdr genl;
+	char attrs[64];
+};
+
+static void put_attr(struct req *r, uint16_t type, const void *data, uint16_t len)
+{
+	struct nlattr *nla = (struct nlattr *)((char *)r + NLMSG_ALIGN(r->nlh.nlmsg_len));
+
+	nla->nla_type = type;
+	nla->nla_len = NLA_HDRLEN + len;
+	memcpy((char *)nla + NLA_HDRLEN, data, len);
+	r->nlh.nlmsg_len = NLMSG_ALIGN(r->nlh.nlmsg_len) + NLA_ALIGN(nla->nla_len);
+}
+
+/* Send a request; 0 or -errno. */
+static int send_req(int fd, uint16_t type, uint8_t cmd, uint16_t flags, uint16_t attr,
+		    const void *data, uint16_t len)
+{
+	static uint32_t seq;
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	struct req r = {
+		.nlh = { .nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN), .nlmsg_type = type,
+			 .nlmsg_flags = NLM_F_REQUEST | flags, .nlmsg_seq = ++seq },
+		.genl = { .cmd = cmd, .version = 1 },
+	};
+
+	if (data)
+		put_attr(&r, attr, data, len);
+	return sendto(fd, &r, r.nlh.nlmsg_len, 0, (struct sockaddr *)&kernel,
+		      sizeof(kernel)) < 0 ? -errno : 0;
+}
+
+/*
+ * Receive until NLMSG_DONE or an error; call fn for every data message.
+ * 0, the kernel's -errno, or -EPROTO when a message is malformed.
+ */
+static int recv_all(int fd, int (*fn)(const struct nlmsghdr *, void *), void *arg)
+{
+	char *buf = malloc(RECV_SIZE);
+	int ret = 1;
+
+	if (!buf)
+		return -ENOMEM;
+	while (ret == 1) {
+		ssize_t n = recv(fd, buf, RECV_SIZE, 0);
+		const struct nlmsghdr *nlh;
+
+		if (n < 0) {
+			ret = -errno;
+			break;
+		}
+		for (nlh = (void *)buf; ret == 1 && NLMSG_OK(nlh, n); nlh = NLMSG_NEXT(nlh, n)) {
+			if (nlh->nlmsg_type == NLMSG_ERROR) {
+				ret = ((const struct nlmsgerr *)NLMSG_DATA(nlh))->error;
+			} else if (nlh->nlmsg_type == NLMSG_DONE) {
+				ret = *(const int *)NLMSG_DATA(nlh);
+			} else if (fn(nlh, arg)) {
+				ret = -EPROTO;
+			}
+		}
+	}
+	free(buf);
+	return ret;
+}
+
+#define for_each_attr(nla, head, len, rem)				\
+	for (nla = (head), rem = (len);					\
+	     rem >= (int)sizeof(*nla) && nla->nla_len >= sizeof(*nla) && nla->nla_len <= rem; \
+	     rem -= NLA_ALIGN(nla->nla_len),				\
+	     nla = (const struct nlattr *)((const char *)nla + NLA_ALIGN(nla->nla_len)))
+
+static const void *payload(const struct nlattr *nla)
+{
+	return (const char *)nla + NLA_HDRLEN;
+}
+
+static uint64_t get_u64(const struct nlattr *nla)
+{
+	uint64_t v;
+
+	memcpy(&v, payload(nla), 8);
+	return v;
+}
+
+static int family_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	const struct nlattr *nla;
+	int rem;
+
+	for_each_attr(nla, (const void *)((const char *)NLMSG_DATA(nlh) + GENL_HDRLEN),
+		      (int)(nlh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN)), rem)
+		if ((nla->nla_type & NLA_TYPE_MASK) == CTRL_ATTR_FAMILY_ID)
+			*(uint16_t *)arg = *(const uint16_t *)payload(nla);
+	return 0;
+}
+
+static int family_id(int fd)
+{
+	uint16_t id = 0;
+	int ret = send_req(fd, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, NLM_F_ACK, CTRL_ATTR_FAMILY_NAME,
+			   SABUF_GENL_NAME, sizeof(SABUF_GENL_NAME));
+
+	if (!ret)
+		ret = recv_all(fd, family_cb, &id);
+	return ret ? ret : id ? id : -ENOENT;
+}
+
+/* What the QUEUES_GET dump said, checked as it arrives. */
+struct queues_seen {
+	uint64_t id;
+	uint64_t next;		/* the offset the next queue must have */
+	unsigned int count, msgs;
+	char bad[128];
+};
+
+static int queues_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct queues_seen *q = arg;
+	const struct nlattr *nla, *queue, *f;
+	int rem, qrem, frem;
+
+	q->msgs++;
+	for_each_attr(nla, (const void *)((const char *)NLMSG_DATA(nlh) + GENL_HDRLEN),
+		      (int)(nlh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN)), rem) {
+		int type = nla->nla_type & NLA_TYPE_MASK;
+
+		if (type == SABUF_A_ID && get_u64(nla) != q->id)
+			snprintf(q->bad, sizeof(q->bad), "id %llu", (unsigned long long)get_u64(nla));
+		if (type != SABUF_A_QUEUES)
+			continue;
+		for_each_attr(queue, payload(nla), nla->nla_len - NLA_HDRLEN, qrem) {
+			uint64_t off = UINT64_MAX;
+			uint32_t len = 0;
+
+			for_each_attr(f, payload(queue), queue->nla_len - NLA_HDRLEN, frem) {
+				if ((f->nla_type & NLA_TYPE_MASK) == SABUF_A_QUEUE_OFFSET)
+					off = get_u64(f);
+				else if ((f->nla_type & NLA_TYPE_MASK) == SABUF_A_QUEUE_LENGTH)
+					memcpy(&len, payload(f), 4);
+			}
+			if ((off != q->next || len != 1) && !q->bad[0])
+				snprintf(q->bad, sizeof(q->bad), "queue %u: offset %llu length %u",
+					 q->count, (unsigned long long)off, len);
+			q->next = off + 4;
+			q->count++;
+		}
+		if (qrem && !q->bad[0])
+			snprintf(q->bad, sizeof(q->bad), "%d stray bytes in a nest", qrem);
+	}
+	return 0;
+}
+
+FIXTURE(scale) {
+	int unused;
+};
+
+FIXTURE_SETUP(scale)
+{
+}
+
+FIXTURE_TEARDOWN(scale)
+{
+}
+
+static void *waiter_main(void *arg)
+{
+	struct sabuf_wait *w = arg;
+	int *fd = (int *)(w + 1);
+
+	return (void *)(long)ioctl(*fd, SABUF_IOC_WAIT, w);
+}
+
+TEST_F_TIMEOUT(scale, queues_dump_lists_ten_thousand_offsets, 600)
+{
+	struct {
+		struct sabuf_wait w;
+		int fd;
+	} *args = calloc(NR_QUEUES, sizeof(*args));
+	pthread_t *threads = calloc(NR_QUEUES, sizeof(*threads));
+	struct queues_seen seen = { 0 };
+	struct sabuf_t_buf b;
+	pthread_attr_t attr;
+	int nl, family, woken = 0;
+
+	ASSERT_TRUE(args && threads);
+	SABUF_T_BUF_NEW(&b, 4 * NR_QUEUES);
+	ASSERT_EQ(0, pthread_attr_init(&attr));
+	ASSERT_EQ(0, pthread_attr_setstacksize(&attr, PTHREAD_STACK_MIN));
+	for (int i = 0; i < NR_QUEUES; i++) {
+		args[i].w = sabuf_t_wait_args(4, 4ull * i, 0, -1);
+		args[i].fd = b.fd;
+		ASSERT_EQ(0, pthread_create(&threads[i], &attr, waiter_main, &args[i]))
+			TH_LOG("thread %d", i);
+	}
+	/* every one asleep: the buffer's waiter count says so */
+	for (int i = 0; i < 600 && woken == 0; i++) {
+		unsigned int sum = 0;
+
+		for (uint32_t s = 0; s < b.info.counters_slots; s++)
+			sum += __atomic_load_n(&b.counters[s], __ATOMIC_SEQ_CST);
+		if (sum == NR_QUEUES)
+			woken = 1;
+		else
+			sabuf_t_sleep_ms(100);
+	}
+	ASSERT_EQ(1, woken) TH_LOG("not all %d waiters queued", NR_QUEUES);
+
+	nl = nl_open();
+	ASSERT_LE(0, nl);
+	family = family_id(nl);
+	ASSERT_LT(0, family);
+	seen.id = b.info.id;
+	ASSERT_EQ(0, send_req(nl, family, SABUF_CMD_QUEUES_GET, NLM_F_DUMP, SABUF_A_ID,
+			      &b.info.id, 8));
+	ASSERT_EQ(0, recv_all(nl, queues_cb, &seen));
+	EXPECT_STREQ("", seen.bad);
+	EXPECT_EQ((unsigned int)NR_QUEUES, seen.count);
+	TH_LOG("%u queues in %u messages", seen.count, seen.msgs);
+
+	/* the CLI shows them all too */
+	{
+		char cmd[128], line[256];
+		unsigned int n = 0;
+		FILE *p;
+
+		snprintf(cmd, sizeof(cmd), "sabuf show %llu --json 2>&1",
+			 (unsigned long long)b.info.id);
+		p = popen(cmd, "r");
+		ASSERT_NE(NULL, p);
+		while (fgets(line, sizeof(line), p)) {
+			for (char *at = line; (at = strstr(at, "\"offset\"")); at++)
+				n++;
+		}
+		EXPECT_EQ(0, pclose(p));
+		EXPECT_EQ((unsigned int)NR_QUEUES, n);
+	}
+
+	woken = 0;
+	for (int i = 0; i < NR_QUEUES; i++)
+		woken += sabuf_t_notify(b.fd, 4ull * i, 1);
+	EXPECT_EQ(NR_QUEUES, woken);
+	for (int i = 0; i < NR_QUEUES; i++) {
+		void *ret;
+
+		pthread_join(threads[i], &ret);
+		EXPECT_EQ(0l, (long)ret);
+	}
+	close(nl);
+	sabuf_t_buf_free(&b);
+	free(args);
+	free(threads);
+}
+
+/* What the GET dump said: ids ascending, each once. */
+struct ids_seen {
+	uint64_t last;
+	unsigned int count, msgs;
+	const uint64_t *mine;	/* sorted */
+	unsigned int nr_mine, found;
+	char bad[128];
+};
+
+static int ids_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct ids_seen *s = arg;
+	const struct nlattr *nla;
+	int rem;
+
+	s->msgs++;
+	for_each_attr(nla, (const void *)((const char *)NLMSG_DATA(nlh) + GENL_HDRLEN),
+		      (int)(nlh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN)), rem) {
+		uint64_t id;
+
+		if ((nla->nla_type & NLA_TYPE_MASK) != SABUF_A_ID)
+			continue;
+		id = get_u64(nla);
+		if (s->count && id <= s->last && !s->bad[0])
+			snprintf(s->bad, sizeof(s->bad), "id %llu after %llu",
+				 (unsigned long long)id, (unsigned long long)s->last);
+		s->last = id;
+		s->count++;
+		if (s->found < s->nr_mine && s->mine[s->found] == id)
+			s->found++;
+	}
+	return 0;
+}
+
+TEST_F_TIMEOUT(scale, dump_lists_a_hundred_thousand_buffers, 900)
+{
+	struct rlimit rl = { NR_BUFFERS + 256, NR_BUFFERS + 256 };
+	uint64_t *ids = calloc(NR_BUFFERS, sizeof(*ids));
+	int *fds = calloc(NR_BUFFERS, sizeof(*fds));
+	struct ids_seen seen = { 0 };
+	int nl, family;
+
+	ASSERT_TRUE(ids && fds);
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		SKIP(return, "cannot raise RLIMIT_NOFILE to %d", NR_BUFFERS + 256);
+	for (int i = 0; i < NR_BUFFERS; i++) {
+		struct sabuf_info info;
+
+		fds[i] = sabuf_t_open();
+		ASSERT_LE(0, fds[i]) TH_LOG("buffer %d", i);
+		ASSERT_EQ(0, sabuf_t_create(fds[i], 8)) TH_LOG("buffer %d", i);
+		ASSERT_EQ(0, sabuf_t_info(fds[i], &info));
+		ids[i] = info.id;	/* ascending: ids only grow */
+		if (i % 20000 == 19999)
+			TH_LOG("%d buffers", i + 1);
+	}
+	nl = nl_open();
+	ASSERT_LE(0, nl);
+	family = family_id(nl);
+	ASSERT_LT(0, family);
+	seen.mine = ids;
+	seen.nr_mine = NR_BUFFERS;
+	ASSERT_EQ(0, send_req(nl, family, SABUF_CMD_GET, NLM_F_DUMP, 0, NULL, 0));
+	ASSERT_EQ(0, recv_all(nl, ids_cb, &seen));
+	EXPECT_STREQ("", seen.bad);
+	EXPECT_EQ((unsigned int)NR_BUFFERS, seen.found) TH_LOG("%u of ours in %u listed, %u messages",
+							      seen.found, seen.count, seen.msgs);
+	close(nl);
+	for (int i = 0; i < NR_BUFFERS; i++)
+		close(fds[i]);
+	free(ids);
+	free(fds);
+}
+
+TEST_HARNESS_MAIN
