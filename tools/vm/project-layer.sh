@@ -49,6 +49,15 @@ project_layer_build() {
 	# pages). Its /lib/modules path needs the /lib -> usr/lib symlink that
 	# the system layer provides in the VM: lend it, and take it away before
 	# packing.
+	# zram (and what it needs) for selftests/swap_test.c, when the
+	# kernel has it as a module; make install's depmod indexes it.
+	for f in kernel/mm/zsmalloc.ko kernel/drivers/block/zram/zram.ko; do
+		for g in "$KMODDIR/$f" "$KMODDIR/$f.xz" "$KMODDIR/$f.zst"; do
+			[[ -e $g ]] || continue
+			mkdir -p "$moddir/$(dirname "$f")"
+			cp "$g" "$moddir/$(dirname "$f")/"
+		done
+	done
 	ln -s usr/lib "$root/lib"
 	make -s -C "$REPO" install-built DESTDIR="$root" PREFIX=/usr \
 		KERNELRELEASE="$KREL" SABUF_KO="$MODULE" >"$root.install.log" 2>&1 ||
