@@ -100,6 +100,7 @@ static long sabuf_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		struct sabuf_notify notify;
 		struct sabuf_grow grow;
 		struct sabuf_dup dup;
+		struct sabuf_robust robust;
 	} u;
 	long ret;
 
@@ -140,9 +141,19 @@ static long sabuf_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case _IOC_NR(SABUF_IOC_DUP_READONLY):
 		ret = SABUF_ARGS_IN(u.dup, SABUF_DUP_SIZE_VER0, cmd, uarg);
 		return ret ?: sabuf_ioctl_dup_readonly(file, &u.dup);
+	case _IOC_NR(SABUF_IOC_ROBUST_REGISTER):
+		ret = SABUF_ARGS_IN(u.robust, SABUF_ROBUST_SIZE_VER0, cmd, uarg);
+		return ret ?: sabuf_ioctl_robust_register(&u.robust);
 	default:
 		return -ENOTTY;
 	}
+}
+
+/* Every close; an exiting or exec'ing process's owners die here (robust.c). */
+static int sabuf_flush(struct file *file, fl_owner_t id)
+{
+	sabuf_owners_process_gone();
+	return 0;
 }
 
 /* Not static: buffer.c makes read-only handles with it. */
@@ -150,6 +161,7 @@ const struct file_operations sabuf_fops = {
 	.owner		= THIS_MODULE,
 	.open		= sabuf_open,
 	.release	= sabuf_release,
+	.flush		= sabuf_flush,
 	.unlocked_ioctl	= sabuf_ioctl,
 	/* Every ABI struct has one layout for 32- and 64-bit callers. */
 	.compat_ioctl	= compat_ptr_ioctl,
@@ -174,6 +186,7 @@ static int __init sabuf_init(void)
 	BUILD_BUG_ON(sizeof(struct sabuf_notify) != SABUF_NOTIFY_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct sabuf_grow) != SABUF_GROW_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct sabuf_dup) != SABUF_DUP_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct sabuf_robust) != SABUF_ROBUST_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct sabuf_status) > PAGE_SIZE - SABUF_STATUS_OFFSET);
 
 	ret = sabuf_backing_init();
@@ -205,6 +218,7 @@ static void __exit sabuf_exit(void)
 	misc_deregister(&sabuf_misc);
 	sabuf_netlink_exit();
 	sabuf_waitwake_exit();
+	sabuf_robust_exit();
 	sabuf_backing_exit();
 }
 

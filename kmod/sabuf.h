@@ -136,6 +136,18 @@ int sabuf_backing_populate(struct file *backing, u64 from, u64 to);
 void sabuf_backing_set_size(struct file *backing, u64 bytes);
 struct page *sabuf_backing_get_page(struct file *backing, pgoff_t index);
 
+/* robust.c */
+struct sabuf_owner;
+struct wait_queue_entry;
+long sabuf_ioctl_robust_register(const struct sabuf_robust *args);
+struct sabuf_owner *sabuf_owner_get(u32 id);
+void sabuf_owner_put(struct sabuf_owner *o);
+bool sabuf_owner_dead(struct sabuf_owner *o);
+void sabuf_owner_watch(struct sabuf_owner *o, struct wait_queue_entry *wqe);
+void sabuf_owner_unwatch(struct sabuf_owner *o, struct wait_queue_entry *wqe);
+void sabuf_owners_process_gone(void);
+void sabuf_robust_exit(void);
+
 /* mmap.c */
 int sabuf_mmap(struct file *file, struct vm_area_struct *vma);
 unsigned long sabuf_get_unmapped_area(struct file *file, unsigned long addr,

@@ -51,6 +51,13 @@
  * never far behind) and reports "woken": a picked waiter is never lost,
  * never counted twice, and never reports a timeout or an interruption.
  *
+ * Robust waiters (SABUF_WAIT_ROBUST) also sit on their owner's wait queue
+ * (robust.c), added before their first look at the owner's state: the
+ * owner's death is published (its @dead, or its thread's PF_EXITING)
+ * before that queue is woken, and the waiter looks after its
+ * set_current_state() (D), so a death is either seen or wakes the waiter.
+ * Such a waiter leaves its queue like a timed-out one, with EOWNERDEAD.
+ *
  * Hand-on (SABUF_WAIT_HANDON). A waiter that was picked but finds a fatal
  * signal pending will never run the code its wake-up was meant for; it
  * wakes the next waiter of its index in its place, through the ordinary
@@ -279,6 +286,8 @@ static int sabuf_wait_check(const struct sabuf_buffer *buf,
 		return -EINVAL;
 	if (*size == sizeof(u32) && args->expected > U32_MAX)
 		return -EINVAL;
+	if ((args->flags & SABUF_WAIT_ROBUST) && *size != sizeof(u32))
+		return -EINVAL;
 	if (!sabuf_word_in_range(buf, args->offset, *size))
 		return -ERANGE;
 	return 0;
@@ -344,23 +353,25 @@ static long sabuf_wait_woken(struct sabuf_buffer *buf, const struct sabuf_wait *
 	return 0;
 }
 
-long sabuf_ioctl_wait(struct sabuf_buffer *buf, const struct sabuf_wait *uargs)
+/* Is a robust wait's owner dead? (NULL: unknown, so dead.) */
+static bool sabuf_wait_owner_dead(const struct sabuf_wait *args, struct sabuf_owner *owner)
 {
-	struct sabuf_wait args = *uargs;
+	return (args->flags & SABUF_WAIT_ROBUST) && (!owner || sabuf_owner_dead(owner));
+}
+
+/* One wait, checked; @owner: a robust wait's owner, watched, or NULL. */
+static long sabuf_wait_one(struct sabuf_buffer *buf, struct sabuf_wait args, unsigned int size,
+			   struct sabuf_owner *owner)
+{
 	struct sabuf_queue *fresh = NULL, *q;
 	struct sabuf_waiter w;
 	struct sabuf_bucket *hb;
 	struct page *page;
 	atomic_t *counter;
-	unsigned int size;
-	bool has_deadline, relative, timed_out = false;
+	bool has_deadline, relative, timed_out = false, owner_died = false;
 	ktime_t deadline = 0;
 	u64 word;
 	long ret;
-
-	ret = sabuf_wait_check(buf, &args, &size);
-	if (ret)
-		return ret;
 
 	has_deadline = args.timeout_ns >= 0;
 	relative = has_deadline && !(args.flags & SABUF_WAIT_ABSTIME);
@@ -396,6 +407,10 @@ retry:
 	word = sabuf_read_word(page, args.offset, size);
 	if (word != args.expected) {
 		ret = -EAGAIN;
+		goto out_unqueued;
+	}
+	if (sabuf_wait_owner_dead(&args, owner)) {
+		ret = -EOWNERDEAD;
 		goto out_unqueued;
 	}
 	if (has_deadline && ktime_compare(sabuf_clock_now(args.clockid), deadline) >= 0) {
@@ -434,6 +449,10 @@ retry:
 			break;
 		if (signal_pending(current))
 			break;
+		if (sabuf_wait_owner_dead(&args, owner)) {
+			owner_died = true;
+			break;
+		}
 		if (!has_deadline) {
 			schedule();
 		} else if (!schedule_hrtimeout_range_clock(&deadline, current->timer_slack_ns,
@@ -459,6 +478,8 @@ retry:
 	spin_unlock(&hb->lock);
 	waiter_count_dec(buf, counter);
 
+	if (owner_died)
+		return -EOWNERDEAD;
 	if (timed_out || (has_deadline &&
 			  ktime_compare(sabuf_clock_now(args.clockid), deadline) >= 0))
 		return -ETIMEDOUT;
@@ -477,6 +498,30 @@ out_unlocked:
 	put_page(page);
 	waiter_count_dec(buf, counter);
 	kfree(fresh);
+	return ret;
+}
+
+long sabuf_ioctl_wait(struct sabuf_buffer *buf, const struct sabuf_wait *args)
+{
+	struct sabuf_owner *owner = NULL;
+	struct wait_queue_entry owner_wqe;
+	unsigned int size;
+	long ret;
+
+	ret = sabuf_wait_check(buf, args, &size);
+	if (ret)
+		return ret;
+	if (args->flags & SABUF_WAIT_ROBUST) {
+		/* Watch before the first look at @dead: its end cannot slip by. */
+		owner = sabuf_owner_get(args->expected & SABUF_ROBUST_ID_MASK);
+		if (owner)
+			sabuf_owner_watch(owner, &owner_wqe);
+	}
+	ret = sabuf_wait_one(buf, *args, size, owner);
+	if (owner) {
+		sabuf_owner_unwatch(owner, &owner_wqe);
+		sabuf_owner_put(owner);
+	}
 	return ret;
 }
 

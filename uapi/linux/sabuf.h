@@ -84,6 +84,7 @@ struct sabuf_create {
 #define SABUF_FEATURE_HANDON		(1ULL << 9)	/* SABUF_WAIT_HANDON */
 #define SABUF_FEATURE_TIMENS		(1ULL << 10)	/* absolute deadlines in the caller's time namespace */
 #define SABUF_FEATURE_SHMEM		(1ULL << 11)	/* swappable pages, THP, NUMA policy, own file */
+#define SABUF_FEATURE_ROBUST		(1ULL << 12)	/* SABUF_IOC_ROBUST_REGISTER, SABUF_WAIT_ROBUST */
 
 /* sabuf_info.flags */
 #define SABUF_INFO_GROWABLE	(1u << 0)
@@ -134,7 +135,8 @@ struct sabuf_status {
 #define SABUF_WAIT_SIZE_U64	(1u << 1)	/* compare a 64-bit word */
 #define SABUF_WAIT_ABSTIME	(1u << 2)	/* timeout_ns is a deadline on clockid */
 #define SABUF_WAIT_HANDON	(1u << 3)	/* picked, then killed: wake the next one instead */
-#define SABUF_WAIT_FLAGS_VALID	0xfu
+#define SABUF_WAIT_ROBUST	(1u << 4)	/* expected names an owner: EOWNERDEAD if it dies */
+#define SABUF_WAIT_FLAGS_VALID	0x1fu
 
 /*
  * SABUF_IOC_WAIT: sleep while the naturally aligned word at offset equals
@@ -160,8 +162,16 @@ struct sabuf_status {
  * this word never strands its other sleepers. Both are counted by their
  * notifies. Without it, ECMAScript's exact counts hold.
  *
+ * SABUF_WAIT_ROBUST (32-bit words only): the low bits of expected
+ * (SABUF_ROBUST_ID_MASK) are an owner id from SABUF_IOC_ROBUST_REGISTER.
+ * If the word holds expected but that owner is dead (its thread exited,
+ * its process exited or exec'ed, or the id is unknown), the wait fails
+ * with EOWNERDEAD instead of sleeping; and a sleeper whose owner's process
+ * ends is woken with EOWNERDEAD. The caller then takes the word over.
+ *
  * Returns 0 when a notify woke it, or fails with
  *   EAGAIN     the word did not hold expected (JavaScript's "not-equal")
+ *   EOWNERDEAD SABUF_WAIT_ROBUST and the owner is dead
  *   ETIMEDOUT  the timeout passed first ("timed-out")
  *   EINTR      a signal handler ran (see above)
  *   EINVAL     bad flags, size, clock, alignment, expected, or reserved != 0
@@ -227,6 +237,22 @@ struct sabuf_dup {
 };
 #define SABUF_DUP_SIZE_VER0	8
 
+#define SABUF_ROBUST_FLAGS_VALID	0x0u
+#define SABUF_ROBUST_ID_MASK		0x3fffffffu
+#define SABUF_ROBUST_ID_MAX		(SABUF_ROBUST_ID_MASK - 1)	/* the mask itself is never an id */
+
+/*
+ * SABUF_IOC_ROBUST_REGISTER: an owner id for the calling thread, from 1 to
+ * SABUF_ROBUST_ID_MAX, unique on the system (in every PID namespace) and
+ * not handed out again for 2^30 registrations. Returns the id. Any sabuf
+ * fd will do, an empty handle too. EAGAIN when 2^30 owners are alive.
+ */
+struct sabuf_robust {
+	__u32 flags;		/* none defined yet: must be 0 */
+	__u32 reserved;		/* must be 0 */
+};
+#define SABUF_ROBUST_SIZE_VER0	8
+
 /*
  * 0xBD is free in Documentation/userspace-api/ioctl/ioctl-number.rst
  * (ABI 1 used 0xB5, which belongs to rpmsg).
@@ -239,5 +265,6 @@ struct sabuf_dup {
 /* 0x04: reserved for a pollable waiter (waitsets) */
 #define SABUF_IOC_GROW		_IOW(SABUF_IOC_MAGIC, 0x05, struct sabuf_grow)
 #define SABUF_IOC_DUP_READONLY	_IOW(SABUF_IOC_MAGIC, 0x06, struct sabuf_dup)
+#define SABUF_IOC_ROBUST_REGISTER _IOW(SABUF_IOC_MAGIC, 0x07, struct sabuf_robust)
 
 #endif /* _UAPI_LINUX_SABUF_H */
