@@ -28,7 +28,7 @@ _Static_assert(SABUF_CREATE_SIZE_VER0 == 16 && SABUF_INFO_SIZE_VER0 == 88 &&
 _Static_assert(SABUF_ALL == SABUF_NOTIFY_ALL, "notify-all values agree");
 
 _Static_assert(sizeof(sabuf_mutex_t) == 4 && _Alignof(sabuf_mutex_t) == 4,
-	       "SABUF_0.1: sabuf_mutex_t");
+	       "SABUF_0.2: sabuf_mutex_t");
 _Static_assert(sizeof(sabuf_cond_t) == 4 && _Alignof(sabuf_cond_t) == 4,
 	       "SABUF_0.1: sabuf_cond_t");
 _Static_assert(sizeof(sabuf_sem_t) == 8 && offsetof(sabuf_sem_t, waiters) == 4,

@@ -1,24 +1,47 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * sabuf_mutex: the three-state futex mutex from Ulrich Drepper's "Futexes
- * Are Tricky", on sabuf_wait32/sabuf_notify. The word holds
+ * sabuf_mutex_t: robust and error-checking, zero-fill-valid, one atomic
+ * and no system call when uncontended.
  *
- *   0  unlocked
- *   1  locked, and nobody sleeps on it
- *   2  locked, and somebody may sleep on it
+ * The word (robust.h has the bit values):
  *
- * Uncontended lock and unlock are one atomic each and no system call:
- * lock moves 0 -> 1, unlock moves 1 -> 0 and only a 2 makes it notify.
- * A caller that has to sleep first sets 2, so the holder's unlock knows to
- * wake someone; unlock then wakes exactly one sleeper (no thundering herd),
- * and that sleeper takes the lock as 2 again, since others may still sleep.
+ *   0                         unlocked (a zero-filled buffer holds unlocked mutexes)
+ *   id                        held by owner id, nobody sleeps
+ *   id | CONTENDED            held, somebody may sleep: unlock notifies
+ *   id | OWNER_DIED [| C]     held by id, who took it over from a dead owner
+ *                             and has not called sabuf_mutex_consistent()
+ *   OWNER_DIED [| C]          no owner: its holder thread exited holding it
+ *   NOTRECOVERABLE            unlocked without being made consistent: dead
+ *
+ * Lock: CAS 0 -> id. Else, if the holder is us: -EDEADLK. Else set
+ * CONTENDED and sleep in a robust wait (robust.c), which returns
+ * -EOWNERDEAD instead of sleeping when the id in the word is dead, and
+ * wakes a sleeper when the holder's process dies; then the locker CASes
+ * the word it saw into id | OWNER_DIED and returns -EOWNERDEAD holding the
+ * mutex. A caller that slept takes the mutex as CONTENDED (others may still
+ * sleep), as in Drepper's "Futexes Are Tricky".
+ *
+ * Unlock: only the holder (-EPERM otherwise). With OWNER_DIED still set
+ * the mutex becomes NOTRECOVERABLE and every sleeper is woken to learn it.
+ * Else exchange with 0, and notify one sleeper if CONTENDED was set; the
+ * notify itself skips the system call when the kernel's waiter counter
+ * says nobody sleeps.
+ *
+ * Race analysis (death at every point) is at the top of robust.c; the
+ * no-lost-wake-up argument is the kernel's (kmod/waitwake.c): a sleeper
+ * sets CONTENDED before it sleeps on the word it CASed, and the kernel
+ * compares the word under the queue lock.
  */
 #include <errno.h>
 
 #include "deadline.h"
 #include "internal.h"
+#include "robust.h"
 
-enum { UNLOCKED = 0, LOCKED = 1, CONTENDED = 2 };
+#define ID_MASK		SABUF_MUTEX_ID_MASK_
+#define CONTENDED	SABUF_MUTEX_CONTENDED_
+#define OWNER_DIED	SABUF_MUTEX_OWNER_DIED_
+#define NOTRECOVERABLE	SABUF_MUTEX_NOTRECOVERABLE_
 
 static int check_mutex(struct sabuf *sb, sabuf_mutex_t *m)
 {
@@ -27,77 +50,176 @@ static int check_mutex(struct sabuf *sb, sabuf_mutex_t *m)
 	return sabuf_word_offset(sb, &m->state, sizeof(m->state), &offset);
 }
 
+static uint32_t load(sabuf_mutex_t *m)
+{
+	return (uint32_t)sabuf_load(&m->state);
+}
+
+static bool cas(sabuf_mutex_t *m, uint32_t old, uint32_t new)
+{
+	return (uint32_t)sabuf_compare_exchange(&m->state, (int32_t)old, (int32_t)new) == old;
+}
+
+/* Now held by us: remember it for pthread_exit; ret is 0 or -EOWNERDEAD. */
+static int acquired(struct sabuf *sb, sabuf_mutex_t *m, int ret)
+{
+	int err = sabuf_held_add(sb, m);
+
+	if (err) {
+		/* cannot track it: give it back rather than hold it untracked */
+		sabuf_exchange(&m->state, ret ? (int32_t)OWNER_DIED : 0);
+		sabuf_notify(sb, &m->state, 1);
+		return err;
+	}
+	return ret;
+}
+
 /*
- * The slow path, shared with sabuf_cond_wait() (which must relock as
- * CONTENDED: it cannot know whether other waiters sleep). Returns 0 with
- * the mutex held as CONTENDED, or -ETIMEDOUT.
+ * The slow path. @slept: the caller already slept on this mutex (cond
+ * relocks that way), so take it as CONTENDED. @how: BLOCK sleeps (up to
+ * the deadline); TRY (trylock, -EBUSY) and NOW (a timeout <= 0,
+ * -ETIMEDOUT) never sleep: one robust wait with a past deadline learns
+ * whether the holder is dead.
+ * 0 or -EOWNERDEAD with the mutex held; else -EDEADLK, -ENOTRECOVERABLE,
+ * -ETIMEDOUT, -EBUSY (try), -EINVAL (a corrupt word), -errno.
  */
+enum how { BLOCK, TRY, NOW };
+
+static int lock_slow(struct sabuf *sb, sabuf_mutex_t *m, uint32_t id,
+		     const struct sabuf_deadline *deadline, bool slept, enum how how)
+{
+	const bool try = how != BLOCK;
+	const struct sabuf_deadline now = { .forever = false, .at_ns = 0 };
+
+	for (;;) {
+		uint32_t s = load(m), owner = s & ID_MASK;
+		int ret;
+
+		if (s == 0) {
+			if (cas(m, 0, id | (slept ? CONTENDED : 0)))
+				return acquired(sb, m, 0);
+			continue;
+		}
+		if (s == NOTRECOVERABLE)
+			return -ENOTRECOVERABLE;
+		if (owner == id)
+			return how == TRY ? -EBUSY : -EDEADLK;	/* trylock: EBUSY, as POSIX's */
+		if (owner == 0) {
+			if (!(s & OWNER_DIED))
+				return -EINVAL;		/* not a state we ever write */
+			/* released by a thread that exited holding it */
+			if (cas(m, s, id | OWNER_DIED | (s & CONTENDED)))
+				return acquired(sb, m, -EOWNERDEAD);
+			continue;
+		}
+		if (!(s & CONTENDED)) {
+			if (!cas(m, s, s | CONTENDED))
+				continue;
+			s |= CONTENDED;
+		}
+		ret = sabuf_robust_wait(sb, m, s, try ? &now : deadline);
+		if (ret == -EOWNERDEAD) {
+			/* the holder is dead: take the word over as we saw it */
+			if (cas(m, s, id | OWNER_DIED | CONTENDED))
+				return acquired(sb, m, -EOWNERDEAD);
+			continue;
+		}
+		if (ret == -ETIMEDOUT)
+			return how == TRY ? -EBUSY : -ETIMEDOUT;
+		if (ret && ret != -EINTR)	/* a mutex does not fail on signals */
+			return ret;
+		slept = true;
+	}
+}
+
 int sabuf_mutex_lock_contended(struct sabuf *sb, sabuf_mutex_t *m,
 			       const struct sabuf_deadline *deadline)
 {
-	while (sabuf_exchange(&m->state, CONTENDED) != UNLOCKED) {
-		/* -EINTR retries (a mutex does not fail on signals), and the
-		 * deadline keeps the total time bounded across retries */
-		int ret = sabuf_wait32(sb, &m->state, CONTENDED,
-				       sabuf_deadline_left(deadline));
+	int id = sabuf_owner_id(sb);
 
-		if (ret == SABUF_TIMED_OUT)
-			return -ETIMEDOUT;
-		if (ret < 0 && ret != -EINTR)
-			return ret;
-	}
-	return 0;
+	if (id < 0)
+		return id;
+	return lock_slow(sb, m, id, deadline, true, BLOCK);
 }
 
-static int lock_until(struct sabuf *sb, sabuf_mutex_t *m, int64_t timeout_ns)
+static int lock_until(struct sabuf *sb, sabuf_mutex_t *m, const struct sabuf_deadline *deadline,
+		      enum how how)
 {
-	struct sabuf_deadline deadline;
-	int ret;
+	int id, ret = check_mutex(sb, m);
 
-	ret = check_mutex(sb, m);
 	if (ret)
 		return ret;
-	if (sabuf_compare_exchange(&m->state, UNLOCKED, LOCKED) == UNLOCKED)
-		return 0;			/* uncontended: no system call */
-	deadline = sabuf_deadline_in(timeout_ns);
-	return sabuf_mutex_lock_contended(sb, m, &deadline);
+	id = sabuf_owner_id(sb);
+	if (id < 0)
+		return id;
+	if (cas(m, 0, id))
+		return acquired(sb, m, 0);	/* uncontended: no system call */
+	return lock_slow(sb, m, id, deadline, false, how);
 }
 
 SABUF_EXPORT int sabuf_mutex_lock(struct sabuf *sb, sabuf_mutex_t *m)
 {
-	return lock_until(sb, m, SABUF_FOREVER);
+	const struct sabuf_deadline forever = { .forever = true };
+
+	return lock_until(sb, m, &forever, BLOCK);
 }
 
 SABUF_EXPORT int sabuf_mutex_timedlock(struct sabuf *sb, sabuf_mutex_t *m,
 				       int64_t timeout_ns)
 {
-	return lock_until(sb, m, timeout_ns);
+	struct sabuf_deadline deadline = sabuf_deadline_in(timeout_ns);
+
+	/* ECMAScript: a timeout <= 0 never sleeps */
+	return lock_until(sb, m, &deadline, timeout_ns <= 0 ? NOW : BLOCK);
 }
 
 SABUF_EXPORT int sabuf_mutex_trylock(struct sabuf *sb, sabuf_mutex_t *m)
 {
-	int ret = check_mutex(sb, m);
+	const struct sabuf_deadline forever = { .forever = true };
 
-	if (ret)
-		return ret;
-	if (sabuf_compare_exchange(&m->state, UNLOCKED, LOCKED) == UNLOCKED)
-		return 0;
-	return -EBUSY;
+	return lock_until(sb, m, &forever, TRY);
 }
 
 SABUF_EXPORT int sabuf_mutex_unlock(struct sabuf *sb, sabuf_mutex_t *m)
 {
-	int ret = check_mutex(sb, m);
+	int id, ret = check_mutex(sb, m);
+	uint32_t s;
 
 	if (ret)
 		return ret;
-	switch (sabuf_exchange(&m->state, UNLOCKED)) {
-	case LOCKED:
-		return 0;			/* nobody sleeps: no system call */
-	case CONTENDED:
+	id = sabuf_owner_id(sb);
+	if (id < 0)
+		return id;
+	s = load(m);
+	if (s == NOTRECOVERABLE || (s & ID_MASK) != (uint32_t)id)
+		return -EPERM;			/* not held by this thread */
+	sabuf_held_remove(m);
+	if (s & OWNER_DIED) {
+		/* never made consistent: nobody can use it any more */
+		sabuf_exchange(&m->state, (int32_t)NOTRECOVERABLE);
+		ret = sabuf_notify(sb, &m->state, SABUF_ALL);
+		return ret < 0 ? ret : 0;
+	}
+	if ((uint32_t)sabuf_exchange(&m->state, 0) & CONTENDED) {
 		ret = sabuf_notify(sb, &m->state, 1);	/* wake one */
 		return ret < 0 ? ret : 0;
-	default:
-		return -EPERM;			/* it was not locked */
 	}
+	return 0;				/* nobody sleeps: no system call */
+}
+
+SABUF_EXPORT int sabuf_mutex_consistent(struct sabuf *sb, sabuf_mutex_t *m)
+{
+	int id, ret = check_mutex(sb, m);
+	uint32_t s;
+
+	if (ret)
+		return ret;
+	id = sabuf_owner_id(sb);
+	if (id < 0)
+		return id;
+	s = load(m);
+	if ((s & ID_MASK) != (uint32_t)id || s == NOTRECOVERABLE || !(s & OWNER_DIED))
+		return -EINVAL;
+	sabuf_and(&m->state, (int32_t)~OWNER_DIED);	/* CONTENDED may change meanwhile */
+	return 0;
 }

@@ -27,7 +27,7 @@
 #endif
 
 #define SABUF_VERSION_MAJOR	0
-#define SABUF_VERSION_MINOR	1
+#define SABUF_VERSION_MINOR	2
 
 #ifdef __cplusplus
 extern "C" {
@@ -85,8 +85,16 @@ bool sabuf_is_lock_free(size_t n);
  * fields are private (the layout is part of the SABUF_0.1 ABI, so
  * processes built against the same major version interoperate).
  */
+/*
+ * sabuf_mutex_t is robust and error-checking (sabuf_mutex_lock(3)). Its
+ * word names the holder by a kernel-issued owner id: this is the layout of
+ * SABUF_0.2 (libsabuf 0.2, whose mutex and condition variable functions
+ * carry that symbol version). Every process sharing a mutex must use it;
+ * a program linked against 0.1's sabuf_mutex_* (SABUF_0.1, a word of
+ * 0/1/2) refuses to load instead of corrupting it.
+ */
 typedef struct sabuf_mutex {
-	int32_t state;		/* 0 unlocked, 1 locked, 2 locked with waiters */
+	int32_t state;		/* 0 unlocked; else owner id and flags */
 } sabuf_mutex_t;
 
 typedef struct sabuf_cond {
@@ -111,6 +119,8 @@ int sabuf_mutex_trylock(struct sabuf *sb, sabuf_mutex_t *mutex);
 int sabuf_mutex_timedlock(struct sabuf *sb, sabuf_mutex_t *mutex,
 			  int64_t timeout_ns);
 int sabuf_mutex_unlock(struct sabuf *sb, sabuf_mutex_t *mutex);
+/* after -EOWNERDEAD: the data is repaired; 0, or -EINVAL */
+int sabuf_mutex_consistent(struct sabuf *sb, sabuf_mutex_t *mutex);
 
 int sabuf_cond_wait(struct sabuf *sb, sabuf_cond_t *cond, sabuf_mutex_t *mutex);
 int sabuf_cond_timedwait(struct sabuf *sb, sabuf_cond_t *cond,
