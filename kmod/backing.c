@@ -24,6 +24,7 @@
  * guards its pages. Callers serialize create and grow of one buffer.
  */
 #include <linux/fs.h>
+#include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/mount.h>
 #include <linux/pagemap.h>
@@ -102,6 +103,28 @@ int sabuf_backing_populate(struct file *backing, u64 from, u64 to)
 			return -EINTR;
 		cond_resched();
 	}
+	return 0;
+}
+
+/*
+ * Zero bytes [from, PAGE_ALIGN(from)) of the page holding @from: the tail
+ * of a growable buffer's last page lies past its length but is mapped, so
+ * a holder may have written there; growing makes those bytes new, and new
+ * bytes read as zero. 0 or -errno (the page could not be read in).
+ */
+int sabuf_backing_zero_tail(struct file *backing, u64 from)
+{
+	unsigned int off = offset_in_page(from);
+	struct page *page;
+
+	if (!off)
+		return 0;
+	page = sabuf_backing_get_page(backing, from >> PAGE_SHIFT);
+	if (IS_ERR(page))
+		return PTR_ERR(page);
+	memzero_page(page, off, PAGE_SIZE - off);
+	set_page_dirty(page);	/* a clean page could be dropped for its stale swap copy */
+	put_page(page);
 	return 0;
 }
 

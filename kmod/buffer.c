@@ -365,6 +365,8 @@ long sabuf_ioctl_grow(struct file *file, const struct sabuf_grow *args)
 		goto out;
 	sabuf_backing_set_size(buf->backing, args->byte_length);
 	ret = sabuf_backing_populate(buf->backing, old, args->byte_length);
+	if (!ret)
+		ret = sabuf_backing_zero_tail(buf->backing, old);
 	if (ret) {
 		/* Back to what it was: unmap and free whatever we added. */
 		struct inode *inode = file_inode(buf->backing);

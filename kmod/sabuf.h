@@ -135,6 +135,7 @@ struct file *sabuf_backing_create(u64 id, u64 max_bytes);
 int sabuf_backing_populate(struct file *backing, u64 from, u64 to);
 void sabuf_backing_set_size(struct file *backing, u64 bytes);
 struct page *sabuf_backing_get_page(struct file *backing, pgoff_t index);
+int sabuf_backing_zero_tail(struct file *backing, u64 from);
 
 /* robust.c */
 struct sabuf_owner;

@@ -128,6 +128,22 @@ TEST_F(grow, new_bytes_are_zero_old_bytes_kept)
 	}
 }
 
+/*
+ * The rest of the last page past the length is mapped, so a holder can
+ * write there; growing over it makes those bytes new, and new bytes read
+ * as zero (found by the fuzzer's --grow-tail).
+ */
+TEST_F(grow, tail_of_the_last_page_reads_zero_after_grow)
+{
+	const long len = self->page + 100;
+
+	memset(self->data + len, 0xee, self->page - 100);
+	ASSERT_EQ(0, grow(self->fd, 2 * self->page + 8));
+	for (long i = len; i < 2 * self->page; i++) {
+		ASSERT_EQ(0, self->data[i]) TH_LOG("byte %ld", i);
+	}
+}
+
 TEST_F(grow, shrinking_einval)
 {
 	ASSERT_EQ(0, grow(self->fd, 3 * self->page));
