@@ -317,8 +317,19 @@ TEST(a_reader_process_waits_and_the_writer_notifies)
 	close(fd);
 	ASSERT_EQ(0, wait_until_sleeping_pid(pid, 10000));
 	sabuf_store(&w32[5], 77);
-	sabuf_store(&w32[4], 1);
-	EXPECT_EQ(1, sabuf_notify(sb, &w32[4], SABUF_ALL));
+	/*
+	 * The word stays 0, so a child that was not asleep yet (attach can
+	 * sleep too) still goes to sleep: notify until it has been woken.
+	 */
+	{
+		int64_t end = now_ns() + 10 * NSEC_PER_SEC;
+		int woken;
+
+		while ((woken = sabuf_notify(sb, &w32[4], SABUF_ALL)) == 0 &&
+		       now_ns() < end)
+			sleep_ms(1);
+		EXPECT_EQ(1, woken);
+	}
 	EXPECT_EQ(0, wait_child(pid, 10000));
 	sabuf_destroy(sb);
 }
