@@ -70,7 +70,11 @@ static inline int open_fd_count(void)
 	return n - 1;
 }
 
-/* Number of lines in /proc/self/maps that map /dev/sabuf. */
+/*
+ * Number of lines in /proc/self/maps that map a sabuf buffer: its counter
+ * page through /dev/sabuf (or a read-only handle's anon inode), its data
+ * through the buffer's own file, "/sabuf:ID (deleted)".
+ */
 static inline int sabuf_mapping_count(void)
 {
 	FILE *f = fopen("/proc/self/maps", "r");
@@ -80,7 +84,8 @@ static inline int sabuf_mapping_count(void)
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
-		if (strstr(line, " /dev/sabuf"))
+		if (strstr(line, " /dev/sabuf") || strstr(line, " /sabuf:") ||
+		    strstr(line, "anon_inode:[sabuf]"))
 			n++;
 	fclose(f);
 	return n;
