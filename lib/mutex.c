@@ -17,6 +17,7 @@
 
 #include "deadline.h"
 #include "internal.h"
+#include "wait.h"
 
 enum { UNLOCKED = 0, LOCKED = 1, CONTENDED = 2 };
 
@@ -38,8 +39,8 @@ int sabuf_mutex_lock_contended(struct sabuf *sb, sabuf_mutex_t *m,
 	while (sabuf_exchange(&m->state, CONTENDED) != UNLOCKED) {
 		/* -EINTR retries (a mutex does not fail on signals), and the
 		 * deadline keeps the total time bounded across retries */
-		int ret = sabuf_wait32(sb, &m->state, CONTENDED,
-				       sabuf_deadline_left(deadline));
+		int ret = sabuf_sleep(sb, &m->state, CONTENDED,
+				      sizeof(m->state), deadline, 0);
 
 		if (ret == SABUF_TIMED_OUT)
 			return -ETIMEDOUT;
@@ -49,29 +50,47 @@ int sabuf_mutex_lock_contended(struct sabuf *sb, sabuf_mutex_t *m,
 	return 0;
 }
 
-static int lock_until(struct sabuf *sb, sabuf_mutex_t *m, int64_t timeout_ns)
+/* The deadline is made only when the fast path fails (no clock read). */
+enum lock_how { LOCK_FOREVER, LOCK_TIMEOUT, LOCK_CLOCK };
+
+static int lock_until(struct sabuf *sb, sabuf_mutex_t *m, enum lock_how how,
+		      int64_t timeout_ns, clockid_t clock,
+		      const struct timespec *abstime)
 {
-	struct sabuf_deadline deadline;
+	struct sabuf_deadline deadline = sabuf_deadline_forever();
 	int ret;
 
 	ret = check_mutex(sb, m);
+	if (!ret && how == LOCK_CLOCK)
+		ret = sabuf_deadline_at(&deadline, clock, abstime);
 	if (ret)
 		return ret;
 	if (sabuf_compare_exchange(&m->state, UNLOCKED, LOCKED) == UNLOCKED)
 		return 0;			/* uncontended: no system call */
-	deadline = sabuf_deadline_in(timeout_ns);
+	if (how == LOCK_TIMEOUT)
+		deadline = sabuf_deadline_in(timeout_ns);
+	if (sabuf_deadline_is_now(&deadline))
+		return -ETIMEDOUT;		/* a timeout <= 0 never sleeps */
 	return sabuf_mutex_lock_contended(sb, m, &deadline);
 }
 
 SABUF_EXPORT int sabuf_mutex_lock(struct sabuf *sb, sabuf_mutex_t *m)
 {
-	return lock_until(sb, m, SABUF_FOREVER);
+	return lock_until(sb, m, LOCK_FOREVER, 0, CLOCK_MONOTONIC, NULL);
 }
 
 SABUF_EXPORT int sabuf_mutex_timedlock(struct sabuf *sb, sabuf_mutex_t *m,
 				       int64_t timeout_ns)
 {
-	return lock_until(sb, m, timeout_ns);
+	return lock_until(sb, m, LOCK_TIMEOUT, timeout_ns, CLOCK_MONOTONIC,
+			  NULL);
+}
+
+SABUF_EXPORT int sabuf_mutex_clocklock(struct sabuf *sb, sabuf_mutex_t *m,
+				       clockid_t clock,
+				       const struct timespec *abstime)
+{
+	return lock_until(sb, m, LOCK_CLOCK, 0, clock, abstime);
 }
 
 SABUF_EXPORT int sabuf_mutex_trylock(struct sabuf *sb, sabuf_mutex_t *m)
