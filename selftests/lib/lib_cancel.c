@@ -335,4 +335,31 @@ TEST_F_TIMEOUT(cx, cancel_racing_a_post_strands_no_token, 120)
 	}
 }
 
+/* The same for a condition variable: a signal racing the cancel of a
+ * waiter reaches the other waiter, unless the cancelled one consumed it
+ * by returning from its wait first. */
+TEST_F_TIMEOUT(cx, cancel_racing_a_signal_loses_no_signal, 120)
+{
+	int round;
+
+	for (round = 0; round < 200; round++) {
+		struct waiter a, b;
+
+		ASSERT_EQ(0, start(&a, self->sb, self->s, COND_WAIT));
+		ASSERT_EQ(0, start(&b, self->sb, self->s, COND_WAIT));
+		ASSERT_EQ(0, sabuf_cond_signal(self->sb, &self->s->cond));
+		if (round & 1)
+			sched_yield();
+		pthread_cancel(a.thread);
+		ASSERT_GE(join_cancelled(&a, 5000), 0);
+		if (sabuf_load(&a.ret) == 0)	/* a consumed the signal */
+			ASSERT_EQ(0, sabuf_cond_signal(self->sb,
+						       &self->s->cond));
+		ASSERT_EQ(0, join_cancelled(&b, 5000))
+			TH_LOG("round %d: the signal was lost", round);
+		EXPECT_EQ(0, b.ret);
+		ASSERT_EQ(0, self->s->mutex.state);
+	}
+}
+
 TEST_HARNESS_MAIN
