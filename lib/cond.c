@@ -108,6 +108,7 @@ SABUF_EXPORT int sabuf_cond_wait(struct sabuf *sb, sabuf_cond_t *c,
 	return ret ? ret : wait_until(sb, c, m, &deadline);
 }
 
+SABUF_VERSION_0_2(sabuf_cond_timedwait);	/* 0.1's: compat.c */
 SABUF_EXPORT int sabuf_cond_timedwait(struct sabuf *sb, sabuf_cond_t *c,
 				      sabuf_mutex_t *m, int64_t timeout_ns)
 {

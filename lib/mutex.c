@@ -79,6 +79,7 @@ SABUF_EXPORT int sabuf_mutex_lock(struct sabuf *sb, sabuf_mutex_t *m)
 	return lock_until(sb, m, LOCK_FOREVER, 0, CLOCK_MONOTONIC, NULL);
 }
 
+SABUF_VERSION_0_2(sabuf_mutex_timedlock);	/* 0.1's: compat.c */
 SABUF_EXPORT int sabuf_mutex_timedlock(struct sabuf *sb, sabuf_mutex_t *m,
 				       int64_t timeout_ns)
 {

@@ -147,6 +147,7 @@ SABUF_EXPORT int sabuf_sem_wait(struct sabuf *sb, sabuf_sem_t *s)
 	return ret ? ret : sem_wait_deadline(sb, s, &deadline);
 }
 
+SABUF_VERSION_0_2(sabuf_sem_timedwait);	/* 0.1's: compat.c */
 SABUF_EXPORT int sabuf_sem_timedwait(struct sabuf *sb, sabuf_sem_t *s,
 				     int64_t timeout_ns)
 {

@@ -205,7 +205,11 @@ static int wait_until(struct sabuf *sb, const void *addr, int64_t expected,
 			   SABUF_SLEEP_CANCEL);
 }
 
-/* (parenthesised: <sabuf.h> also has type-generic macros of these names) */
+/* (parenthesised: <sabuf.h> also has type-generic macros of these names;
+ * their 0.1 versions, where a negative timeout waited forever, are in
+ * compat.c) */
+SABUF_VERSION_0_2(sabuf_wait32);
+SABUF_VERSION_0_2(sabuf_wait64);
 SABUF_EXPORT int (sabuf_wait32)(struct sabuf *sb, const int32_t *addr,
 				int32_t expected, int64_t timeout_ns)
 {

@@ -18,7 +18,9 @@
  * returns SABUF_NOT_EQUAL or SABUF_TIMED_OUT at once, a timed lock or
  * semaphore wait that cannot succeed at once returns -ETIMEDOUT. (In 0.1 a
  * negative timeout waited forever; a "deadline - now" that came out
- * negative hung.) Every timed call also has a _clock form that takes an
+ * negative hung. Programs built against 0.1 keep that meaning: they are
+ * bound to the SABUF_0.1 versions of the timed calls, new ones to
+ * SABUF_0.2.) Every timed call also has a _clock form that takes an
  * absolute deadline on CLOCK_MONOTONIC or CLOCK_REALTIME, as
  * pthread_cond_clockwait() does; the deadline holds across signal handlers
  * and retries.
