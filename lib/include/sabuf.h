@@ -191,9 +191,11 @@ int sabuf_barrier_wait(struct sabuf *sb, sabuf_barrier_t *barrier);
  *
  * Type-generic over pointers to 8, 16, 32 and 64-bit signed and unsigned
  * integers (char, signed char, unsigned char, short, int, long, long long
- * and their unsigned forms, hence every intN_t and uintN_t). All are
- * sequentially consistent, inline, and never enter the kernel. A pointer
- * to anything else (float, double, bool, a struct) does not compile.
+ * and their unsigned forms, hence every intN_t and uintN_t), const,
+ * volatile and (in C) _Atomic ones included. All are sequentially
+ * consistent, inline, and never enter the kernel. A pointer to anything
+ * else (float, double, bool, a struct) does not compile. Atomics.pause is
+ * sabuf_pause(), declared above.
  *
  *   sabuf_load(p)                             -> *p
  *   sabuf_store(p, v)                         -> v (as the type of *p)
@@ -266,16 +268,43 @@ SABUF_ATOMIC_OPS_(ullong, unsigned long long)
 	long long:		sabuf_##op##_llong_,				\
 	unsigned long long:	sabuf_##op##_ullong_)
 
-#define sabuf_load(p)		SABUF_SELECT_(load, p)(p)
-#define sabuf_store(p, v)	SABUF_SELECT_(store, p)((p), (v))
-#define sabuf_add(p, v)		SABUF_SELECT_(add, p)((p), (v))
-#define sabuf_sub(p, v)		SABUF_SELECT_(sub, p)((p), (v))
-#define sabuf_and(p, v)		SABUF_SELECT_(and, p)((p), (v))
-#define sabuf_or(p, v)		SABUF_SELECT_(or, p)((p), (v))
-#define sabuf_xor(p, v)		SABUF_SELECT_(xor, p)((p), (v))
-#define sabuf_exchange(p, v)	SABUF_SELECT_(exchange, p)((p), (v))
+/*
+ * A pointer to an _Atomic integer goes on as a pointer to the plain type
+ * with the same other qualifiers (the builtins are atomic anyway, and
+ * _Atomic does not change the size of these types on Linux); any other
+ * pointer goes on as it is. So _Atomic int * works, and storing through
+ * a const _Atomic int * still fails to compile.
+ */
+#define SABUF_UNATOMIC_(T, p)							\
+	_Atomic T *:			(T *)(p),				\
+	const _Atomic T *:		(const T *)(p),				\
+	volatile _Atomic T *:		(volatile T *)(p),			\
+	const volatile _Atomic T *:	(const volatile T *)(p)
+#define SABUF_PTR_(p) _Generic((p),						\
+	SABUF_UNATOMIC_(char, p),						\
+	SABUF_UNATOMIC_(signed char, p),					\
+	SABUF_UNATOMIC_(unsigned char, p),					\
+	SABUF_UNATOMIC_(short, p),						\
+	SABUF_UNATOMIC_(unsigned short, p),					\
+	SABUF_UNATOMIC_(int, p),						\
+	SABUF_UNATOMIC_(unsigned int, p),					\
+	SABUF_UNATOMIC_(long, p),						\
+	SABUF_UNATOMIC_(unsigned long, p),					\
+	SABUF_UNATOMIC_(long long, p),						\
+	SABUF_UNATOMIC_(unsigned long long, p),					\
+	default: (p))
+
+#define sabuf_load(p)		SABUF_SELECT_(load, p)(SABUF_PTR_(p))
+#define sabuf_store(p, v)	SABUF_SELECT_(store, p)(SABUF_PTR_(p), (v))
+#define sabuf_add(p, v)		SABUF_SELECT_(add, p)(SABUF_PTR_(p), (v))
+#define sabuf_sub(p, v)		SABUF_SELECT_(sub, p)(SABUF_PTR_(p), (v))
+#define sabuf_and(p, v)		SABUF_SELECT_(and, p)(SABUF_PTR_(p), (v))
+#define sabuf_or(p, v)		SABUF_SELECT_(or, p)(SABUF_PTR_(p), (v))
+#define sabuf_xor(p, v)		SABUF_SELECT_(xor, p)(SABUF_PTR_(p), (v))
+#define sabuf_exchange(p, v)	SABUF_SELECT_(exchange, p)(SABUF_PTR_(p), (v))
 #define sabuf_compare_exchange(p, expected, replacement) \
-	SABUF_SELECT_(compare_exchange, p)((p), (expected), (replacement))
+	SABUF_SELECT_(compare_exchange, p)(SABUF_PTR_(p), (expected),	\
+					   (replacement))
 
 /*
  * sabuf_wait32/64 and their _clock forms as type-generic macros: the
