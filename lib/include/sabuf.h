@@ -16,7 +16,9 @@
  * SABUF_FOREVER (INT64_MAX) waits forever. A timeout <= 0 never sleeps,
  * as a negative timeout in ECMAScript's Atomics.wait behaves as 0: a wait
  * returns SABUF_NOT_EQUAL or SABUF_TIMED_OUT at once, a timed lock or
- * semaphore wait that cannot succeed at once returns -ETIMEDOUT. (In 0.1 a
+ * semaphore wait that cannot succeed at once returns -ETIMEDOUT, and a
+ * timed condition wait returns -ETIMEDOUT at once (the mutex stays
+ * held). (In 0.1 a
  * negative timeout waited forever; a "deadline - now" that came out
  * negative hung. Programs built against 0.1 keep that meaning: they are
  * bound to the SABUF_0.1 versions of the timed calls, new ones to
