@@ -23,6 +23,9 @@
  * Either the poster sees the counter raised, or the waiter sees the token.
  * So post makes no system call when nobody sleeps, and no state of ours
  * can be left stale. `waiters` stays in the layout, unused (init writes 0).
+ * (A 0.1 poster skips its notify while `waiters` is 0, so it can miss a
+ * 0.2 sleeper: the man page says processes sharing a semaphore must all
+ * run 0.2. Raising `waiters` for their sake would bring back both bugs.)
  *
  * Lost wake-ups, and how none strands a token while someone sleeps:
  *  - a woken waiter whose token was taken by a caller that never slept

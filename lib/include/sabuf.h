@@ -143,7 +143,9 @@ typedef struct sabuf_cond {
 
 typedef struct sabuf_sem {
 	int32_t count;		/* tokens available, never negative */
-	int32_t waiters;	/* unused since 0.2 (the kernel counts sleepers) */
+	int32_t waiters;	/* unused since 0.2 (the kernel counts sleepers);
+				 * 0.1 posters relied on it: do not share a
+				 * semaphore with 0.1 processes */
 } sabuf_sem_t;
 
 typedef struct sabuf_barrier {
