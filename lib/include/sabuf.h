@@ -312,30 +312,38 @@ SABUF_ATOMIC_OPS_(ullong, unsigned long long)
 
 /*
  * sabuf_wait32/64 and their _clock forms as type-generic macros: the
- * pointer may be to any integer type of the word's width, qualified or
- * not (the controlling expression *(p) drops const, volatile and _Atomic),
- * and goes on to the function as the exact type it declares. A pointer to
- * a type of another width (short, int64_t for a 32-bit wait, ...) or to a
- * non-integer has no association: a compile error, not a warning. The
- * functions keep their names: (sabuf_wait32)(...) and &sabuf_wait32 reach
- * them directly.
+ * pointer may be to any integer type of the word's width, const, volatile
+ * or _Atomic or not, or a void pointer (NULL included: the function then
+ * says -ERANGE), and goes on to the function as the exact type it
+ * declares. A pointer to a type of another width (short, int64_t for a
+ * 32-bit wait, ...) or to a non-integer has no association: a compile
+ * error, not a warning. The functions keep their names: (sabuf_wait32)(...)
+ * and &sabuf_wait32 reach them directly.
  */
 #define SABUF_WORD_AS_(T, p)	((const T *)(const volatile void *)(p))
+#define SABUF_QUALIFIED_(T, e)							\
+	T *: e, const T *: e, volatile T *: e, const volatile T *: e
+#define SABUF_SPELLING_(T, e)							\
+	SABUF_QUALIFIED_(T, e), SABUF_QUALIFIED_(_Atomic T, e)
 #if LONG_MAX == INT32_MAX
-#define SABUF_LONG32_(e)	long: e, unsigned long: e,
+#define SABUF_LONG32_(e)	SABUF_SPELLING_(long, e), \
+				SABUF_SPELLING_(unsigned long, e),
 #define SABUF_LONG64_(e)
 #else
 #define SABUF_LONG32_(e)
-#define SABUF_LONG64_(e)	long: e, unsigned long: e,
+#define SABUF_LONG64_(e)	SABUF_SPELLING_(long, e), \
+				SABUF_SPELLING_(unsigned long, e),
 #endif
-#define SABUF_WORD32_(p) _Generic(*(p),					\
+#define SABUF_WORD32_(p) _Generic((p),						\
 	SABUF_LONG32_(SABUF_WORD_AS_(int32_t, p))				\
-	int:			SABUF_WORD_AS_(int32_t, p),			\
-	unsigned int:		SABUF_WORD_AS_(int32_t, p))
-#define SABUF_WORD64_(p) _Generic(*(p),					\
+	SABUF_QUALIFIED_(void, SABUF_WORD_AS_(int32_t, p)),			\
+	SABUF_SPELLING_(int, SABUF_WORD_AS_(int32_t, p)),			\
+	SABUF_SPELLING_(unsigned int, SABUF_WORD_AS_(int32_t, p)))
+#define SABUF_WORD64_(p) _Generic((p),						\
 	SABUF_LONG64_(SABUF_WORD_AS_(int64_t, p))				\
-	long long:		SABUF_WORD_AS_(int64_t, p),			\
-	unsigned long long:	SABUF_WORD_AS_(int64_t, p))
+	SABUF_QUALIFIED_(void, SABUF_WORD_AS_(int64_t, p)),			\
+	SABUF_SPELLING_(long long, SABUF_WORD_AS_(int64_t, p)),		\
+	SABUF_SPELLING_(unsigned long long, SABUF_WORD_AS_(int64_t, p)))
 
 #define sabuf_wait32(sb, addr, expected, timeout_ns) \
 	(sabuf_wait32)((sb), SABUF_WORD32_(addr), (expected), (timeout_ns))

@@ -52,6 +52,8 @@ static int use_every_wait_spelling(struct sabuf *sb, void *p)
 #endif
 	r += wait32(sb, static_cast<const int32_t *>(p), 0, 0);
 	r += wait64(sb, static_cast<const int64_t *>(p), 0, 0);
+	r += sabuf_wait32(sb, NULL, 0, 0);	/* the C function takes them */
+	r += sabuf_wait64(sb, nullptr, 0, 0);
 
 	/* the results are ints to C++ too */
 	int ret = sabuf_wait32(sb, static_cast<int *>(p), 0, 0);

@@ -5,12 +5,15 @@
  * or not (volatile, const, _Atomic; int and unsigned int for 32 bits, long
  * long, unsigned long long and, where 64-bit, long for 64), without a
  * warning under -Wall -Wextra -Wpedantic -Werror; the functions themselves
- * keep their contract signatures; the result enum compares with ints.
+ * keep their contract signatures; void pointers and NULL still work, as
+ * with the 0.1 functions; the result enum compares with ints.
  *
  * With -DBAD32=T (or -DBAD64=T) it must NOT compile: a pointer to T is
  * the wrong width (or not an integer) for that wait, and the error must
  * come from the header's _Generic selection.
  */
+#include <stddef.h>
+
 #include <sabuf.h>
 
 #if defined(BAD32)
@@ -65,6 +68,20 @@ int use_every_spelling(struct sabuf *sb, void *p)
 	r += sabuf_wait64(sb, (const _Atomic uint64_t *)p, 0, 0);
 	r += sabuf_wait64_clock(sb, (long long *)p, 0, clock, &ts);
 	r += sabuf_wait64_clock(sb, (_Atomic int64_t *)p, 0, clock, &ts);
+
+	/* void pointers and NULL, as the functions took them in 0.1 */
+	r += sabuf_wait32(sb, p, 0, 0);
+	r += sabuf_wait64(sb, (const void *)p, 0, 0);
+	r += sabuf_wait32(sb, NULL, 0, 0);
+	r += sabuf_wait64_clock(sb, NULL, 0, clock, &ts);
+	r += sabuf_wait32(sb, (volatile void *)p, 0, 0);
+	{
+		int32_t a32[2] = { 0, 0 };
+		uint64_t a64[1] = { 0 };
+
+		r += sabuf_wait32(sb, a32, 0, 0);	/* arrays decay */
+		r += sabuf_wait64(sb, a64, 0, 0);
+	}
 
 	/* the functions, by name, with their exact types */
 	r += (sabuf_wait32)(sb, (const int32_t *)p, 0, 0);
