@@ -110,7 +110,9 @@ static void child(struct sabuf *sb, long n)
 	/* Controls: each of these must trap once. */
 	before = tally->traps;
 	syscall(SYS_getppid);
-	(void)sabuf_wait32(sb, word, 1, 0);	/* equal: only the kernel can answer */
+	/* equal, and a timeout > 0 (<= 0 never sleeps, so needs no kernel):
+	 * only the kernel can answer */
+	(void)sabuf_wait32(sb, word, 1, 1);
 	tally->control_traps = tally->traps - before;
 	tally->done = 1;
 	syscall(SYS_exit_group, 0);

@@ -12,11 +12,17 @@
  * before every caller has counted itself in. The reset of `arrived`
  * happens before the generation moves, and no caller of the next round
  * can arrive before it sees the generation move, so the next round starts
- * from 0. A zero-filled barrier has parties 0, which counts as 1.
+ * from 0.
+ *
+ * Misuse gives errors, not deadlocks: a zero-filled barrier (parties 0) is
+ * not initialized, and waiting on it returns -EINVAL (0.1 read it as one
+ * party, so a forgotten init went unnoticed); init while a round is under
+ * way returns -EBUSY instead of resetting the round under its sleepers.
  */
 #include <errno.h>
 
 #include "internal.h"
+#include "wait.h"
 
 static int check_barrier(struct sabuf *sb, sabuf_barrier_t *b)
 {
@@ -36,20 +42,38 @@ static int check_barrier(struct sabuf *sb, sabuf_barrier_t *b)
 SABUF_EXPORT int sabuf_barrier_init(struct sabuf *sb, sabuf_barrier_t *b,
 				    unsigned int parties)
 {
+	int32_t arrived, old_parties;
 	int ret = check_barrier(sb, b);
 
 	if (ret)
 		return ret;
 	if (parties == 0 || parties > INT32_MAX)
 		return -EINVAL;
-	sabuf_store(&b->arrived, 0);
-	sabuf_store(&b->generation, 0);
+	/*
+	 * A round under way: its parties sleep on the generation and count
+	 * on `arrived`; zeroing it would leave them asleep for ever.
+	 * Anything else in `arrived` (not initialized, or memory that held
+	 * something else) is reset with a compare-exchange, so a party that
+	 * arrives meanwhile makes us look again.
+	 */
+	for (;;) {
+		arrived = sabuf_load(&b->arrived);
+		old_parties = sabuf_load(&b->parties);
+		if (arrived > 0 && old_parties > 0 && arrived < old_parties)
+			return -EBUSY;
+		if (arrived == 0 ||
+		    sabuf_compare_exchange(&b->arrived, arrived, 0) == arrived)
+			break;
+	}
+	/* the generation is left as it is: a party of the last round may
+	 * not have seen it move yet, and must not see it move back */
 	sabuf_store(&b->parties, (int32_t)parties);
 	return 0;
 }
 
 SABUF_EXPORT int sabuf_barrier_wait(struct sabuf *sb, sabuf_barrier_t *b)
 {
+	struct sabuf_deadline forever = sabuf_deadline_forever();
 	int32_t parties, generation;
 	int ret;
 
@@ -58,7 +82,7 @@ SABUF_EXPORT int sabuf_barrier_wait(struct sabuf *sb, sabuf_barrier_t *b)
 		return ret;
 	parties = sabuf_load(&b->parties);
 	if (parties <= 0)
-		parties = 1;
+		return -EINVAL;		/* zero-filled: not initialized */
 	generation = sabuf_load(&b->generation);
 	if (sabuf_add(&b->arrived, 1) + 1 >= parties) {
 		sabuf_store(&b->arrived, 0);
@@ -67,9 +91,11 @@ SABUF_EXPORT int sabuf_barrier_wait(struct sabuf *sb, sabuf_barrier_t *b)
 		return ret < 0 ? ret : SABUF_BARRIER_SERIAL;
 	}
 	while (sabuf_load(&b->generation) == generation) {
-		/* forever: a barrier has no timeout; -EINTR just retries */
-		ret = sabuf_wait32(sb, &b->generation, generation,
-				   SABUF_FOREVER);
+		/* forever: a barrier has no timeout; -EINTR just retries.
+		 * Not a cancellation point (nor is pthread_barrier_wait):
+		 * a party cannot take back its arrival. */
+		ret = sabuf_sleep(sb, &b->generation, generation,
+				  sizeof(b->generation), &forever, 0);
 		if (ret < 0 && ret != -EINTR)
 			return ret;
 	}

@@ -17,6 +17,11 @@
  * sabuf.map gives each exported name its version. */
 #define SABUF_EXPORT __attribute__((visibility("default")))
 
+/* A function whose meaning changed in 0.2: its definition is the default
+ * version name@@SABUF_0.2, and compat.c keeps name@SABUF_0.1. */
+#define SABUF_VERSION_0_2(name) \
+	__asm__(".symver " #name ", " #name "@@@SABUF_0.2")
+
 /*
  * One handle: one mapping of one buffer and the fd it owns. Everything
  * here comes from SABUF_IOC_INFO; nothing about the layout is assumed.

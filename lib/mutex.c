@@ -89,7 +89,7 @@ static int lock_slow(struct sabuf *sb, sabuf_mutex_t *m, uint32_t id,
 		     const struct sabuf_deadline *deadline, bool slept, enum how how)
 {
 	const bool try = how != BLOCK;
-	const struct sabuf_deadline now = { .forever = false, .at_ns = 0 };
+	const struct sabuf_deadline now = { .kind = SABUF_DEADLINE_NOW, .clock = CLOCK_MONOTONIC };
 
 	for (;;) {
 		uint32_t s = load(m), owner = s & ID_MASK;
@@ -159,7 +159,7 @@ static int lock_until(struct sabuf *sb, sabuf_mutex_t *m, const struct sabuf_dea
 
 SABUF_EXPORT int sabuf_mutex_lock(struct sabuf *sb, sabuf_mutex_t *m)
 {
-	const struct sabuf_deadline forever = { .forever = true };
+	const struct sabuf_deadline forever = sabuf_deadline_forever();
 
 	return lock_until(sb, m, &forever, BLOCK);
 }
@@ -167,15 +167,27 @@ SABUF_EXPORT int sabuf_mutex_lock(struct sabuf *sb, sabuf_mutex_t *m)
 SABUF_EXPORT int sabuf_mutex_timedlock(struct sabuf *sb, sabuf_mutex_t *m,
 				       int64_t timeout_ns)
 {
+	/* a clock is read only here, not on the fast path of lock */
 	struct sabuf_deadline deadline = sabuf_deadline_in(timeout_ns);
 
 	/* ECMAScript: a timeout <= 0 never sleeps */
-	return lock_until(sb, m, &deadline, timeout_ns <= 0 ? NOW : BLOCK);
+	return lock_until(sb, m, &deadline, sabuf_deadline_is_now(&deadline) ? NOW : BLOCK);
+}
+
+SABUF_EXPORT int sabuf_mutex_clocklock(struct sabuf *sb, sabuf_mutex_t *m,
+				       clockid_t clock, const struct timespec *abstime)
+{
+	struct sabuf_deadline deadline;
+	int ret = sabuf_deadline_at(&deadline, clock, abstime);
+
+	if (ret)
+		return ret;
+	return lock_until(sb, m, &deadline, sabuf_deadline_is_now(&deadline) ? NOW : BLOCK);
 }
 
 SABUF_EXPORT int sabuf_mutex_trylock(struct sabuf *sb, sabuf_mutex_t *m)
 {
-	const struct sabuf_deadline forever = { .forever = true };
+	const struct sabuf_deadline forever = sabuf_deadline_forever();
 
 	return lock_until(sb, m, &forever, TRY);
 }

@@ -161,14 +161,18 @@ int sabuf_robust_wait(struct sabuf *sb, sabuf_mutex_t *m, uint32_t expected,
 		      const struct sabuf_deadline *deadline)
 {
 	uint64_t offset;
+	const bool forever = deadline->kind == SABUF_DEADLINE_FOREVER;
 	struct sabuf_wait wait = {
 		.expected = expected,
-		.timeout_ns = deadline->forever ? -1 : deadline->at_ns,
+		/* NOW: a deadline long past, so the kernel still checks the
+		 * word and the owner, then says ETIMEDOUT without sleeping */
+		.timeout_ns = forever ? -1 :
+			      deadline->kind == SABUF_DEADLINE_AT ? deadline->at_ns : 0,
 		/* absolute: an SA_RESTART restart keeps the deadline; HANDON:
 		 * a sleeper picked and then killed passes the wake-up on */
 		.flags = SABUF_WAIT_SIZE_U32 | SABUF_WAIT_ROBUST | SABUF_WAIT_HANDON |
-			 (deadline->forever ? 0 : SABUF_WAIT_ABSTIME),
-		.clockid = CLOCK_MONOTONIC,
+			 (forever ? 0 : SABUF_WAIT_ABSTIME),
+		.clockid = (uint32_t)deadline->clock,
 	};
 	int ret = sabuf_word_offset(sb, &m->state, sizeof(m->state), &offset);
 

@@ -10,11 +10,33 @@
  * sleepers (sabuf_notify) do, and each skips the system call when it can.
  *
  * Conventions: functions that can fail return a negative errno value
- * (-EINVAL, -ERANGE, ...); the errno global is never needed. Timeouts are
- * relative nanoseconds on CLOCK_MONOTONIC; a negative timeout waits forever.
+ * (-EINVAL, -ERANGE, ...); the errno global is never needed.
  *
- * This header compiles as C11 (the atomics are _Generic macros) and as
- * C++11 or later (the atomics are function templates).
+ * Timeouts (changed in 0.2): relative nanoseconds on CLOCK_MONOTONIC.
+ * SABUF_FOREVER (INT64_MAX) waits forever. A timeout <= 0 never sleeps,
+ * as a negative timeout in ECMAScript's Atomics.wait behaves as 0: a wait
+ * returns SABUF_NOT_EQUAL or SABUF_TIMED_OUT at once, a timed lock or
+ * semaphore wait that cannot succeed at once returns -ETIMEDOUT, and a
+ * timed condition wait returns -ETIMEDOUT at once (the mutex stays
+ * held). (In 0.1 a
+ * negative timeout waited forever; a "deadline - now" that came out
+ * negative hung. Programs built against 0.1 keep that meaning: they are
+ * bound to the SABUF_0.1 versions of the timed calls, new ones to
+ * SABUF_0.2.) Every timed call also has a _clock form that takes an
+ * absolute deadline on CLOCK_MONOTONIC or CLOCK_REALTIME, as
+ * pthread_cond_clockwait() does; the deadline holds across signal handlers
+ * and retries.
+ *
+ * Cancellation: the calls that can block on other threads are thread
+ * cancellation points, as sem_wait() is: sabuf_wait32/64 and their _clock
+ * forms, sabuf_sem_wait/timedwait/clockwait, sabuf_cond_wait/timedwait/
+ * clockwait (cancelled with the mutex re-held, as pthread_cond_wait()).
+ * sabuf_mutex_*lock and sabuf_barrier_wait are not, as their pthread
+ * counterparts are not.
+ *
+ * This header compiles as C11 or later (the atomics and the waits are
+ * _Generic macros) and as C++11 or later (function templates and
+ * overloads), warning-free under -Wall -Wextra.
  */
 #ifndef SABUF_H
 #define SABUF_H
@@ -22,6 +44,8 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>	/* clockid_t */
+#include <time.h>	/* struct timespec, CLOCK_MONOTONIC, CLOCK_REALTIME */
 #ifndef __cplusplus
 #include <stdbool.h>
 #endif
@@ -59,31 +83,64 @@ int    sabuf_recv(int unix_socket, struct sabuf **out);
 
 /* ---- Wait and notify --------------------------------------------------- */
 
-enum {
+/* What sabuf_wait32/64 return (negative values are -errno). In C++ the
+ * type is int, so results compare with ints without conversions. */
+enum sabuf_wait_result
+#ifdef __cplusplus
+	: int
+#endif
+{
 	SABUF_OK = 0,		/* woken by sabuf_notify()       ("ok")        */
 	SABUF_NOT_EQUAL = 1,	/* *addr != expected at the call ("not-equal") */
 	SABUF_TIMED_OUT = 2,	/* the timeout passed first      ("timed-out") */
+	SABUF_PENDING = 3	/* an asynchronous wait is queued (waitAsync)  */
 };
 
-#define SABUF_FOREVER	(-1)		/* any negative timeout waits forever */
+#define SABUF_FOREVER	INT64_MAX	/* timeout: wait forever; <= 0: never sleep */
 #define SABUF_ALL	UINT_MAX	/* sabuf_notify() count: every waiter */
 
+/*
+ * Sleep while *addr == expected, until a sabuf_notify() picks the caller
+ * (SABUF_OK), the word differs at the call (SABUF_NOT_EQUAL, no system
+ * call) or the timeout passes (SABUF_TIMED_OUT); -EINVAL misaligned,
+ * -ERANGE outside the buffer, -EINTR for a handler without SA_RESTART.
+ *
+ * In C and C++ these names also accept a pointer to any integer type of
+ * the word's width, qualified or not: int, unsigned int, long long,
+ * unsigned long long, long and unsigned long where they have that width,
+ * volatile and _Atomic ones (std::atomic<T> in C++); any other pointer
+ * does not compile. The functions themselves have exactly the signatures
+ * below (take their address as &sabuf_wait32 as usual).
+ */
 int sabuf_wait32(struct sabuf *sb, const int32_t *addr, int32_t expected,
 		 int64_t timeout_ns);
 int sabuf_wait64(struct sabuf *sb, const int64_t *addr, int64_t expected,
 		 int64_t timeout_ns);
+/* The same with an absolute deadline on clock (CLOCK_MONOTONIC or
+ * CLOCK_REALTIME); -EINVAL for another clock or tv_nsec outside
+ * [0, 999999999]. A deadline already passed never sleeps. */
+int sabuf_wait32_clock(struct sabuf *sb, const int32_t *addr, int32_t expected,
+		       clockid_t clock, const struct timespec *abstime);
+int sabuf_wait64_clock(struct sabuf *sb, const int64_t *addr, int64_t expected,
+		       clockid_t clock, const struct timespec *abstime);
 int sabuf_notify(struct sabuf *sb, const void *addr, unsigned int count);
 
 /* true when atomics on n-byte integers never take a lock (1, 2, 4, 8 here) */
 bool sabuf_is_lock_free(size_t n);
 
+/* Atomics.pause(n): a spin-wait hint to the CPU (x86 pause, Arm yield);
+ * waits longer for larger n, and is bounded whatever n is. */
+void sabuf_pause(unsigned int n);
+
 /* ---- Synchronization objects -------------------------------------------
  *
  * Plain structs that live inside a buffer. A zero-filled one is ready to
- * use: an unlocked mutex, a condition variable, a semaphore at 0, a barrier
- * for one party. They work between threads and processes alike. Their
- * fields are private (the layout is part of the SABUF_0.1 ABI, so
- * processes built against the same major version interoperate).
+ * use: an unlocked mutex, a condition variable, a semaphore at 0. A
+ * zero-filled barrier is not initialized: sabuf_barrier_wait() on it
+ * returns -EINVAL until sabuf_barrier_init() gives it its parties. They
+ * work between threads and processes alike. Their fields are private (the
+ * layout is part of the SABUF_0.1 ABI, so processes built against the same
+ * major version interoperate).
  */
 /*
  * sabuf_mutex_t is robust and error-checking (sabuf_mutex_lock(3)). Its
@@ -103,11 +160,13 @@ typedef struct sabuf_cond {
 
 typedef struct sabuf_sem {
 	int32_t count;		/* tokens available, never negative */
-	int32_t waiters;	/* callers between "count is 0" and sleeping */
+	int32_t waiters;	/* unused since 0.2 (the kernel counts sleepers);
+				 * 0.1 posters relied on it: do not share a
+				 * semaphore with 0.1 processes */
 } sabuf_sem_t;
 
 typedef struct sabuf_barrier {
-	int32_t parties;	/* callers a round needs; 0 means 1 */
+	int32_t parties;	/* callers a round needs; 0: not initialized */
 	int32_t arrived;	/* callers in the current round so far */
 	int32_t generation;	/* rounds completed (wraps) */
 } sabuf_barrier_t;
@@ -118,6 +177,8 @@ int sabuf_mutex_lock(struct sabuf *sb, sabuf_mutex_t *mutex);
 int sabuf_mutex_trylock(struct sabuf *sb, sabuf_mutex_t *mutex);
 int sabuf_mutex_timedlock(struct sabuf *sb, sabuf_mutex_t *mutex,
 			  int64_t timeout_ns);
+int sabuf_mutex_clocklock(struct sabuf *sb, sabuf_mutex_t *mutex,
+			  clockid_t clock, const struct timespec *abstime);
 int sabuf_mutex_unlock(struct sabuf *sb, sabuf_mutex_t *mutex);
 /* after -EOWNERDEAD: the data is repaired; 0, or -EINVAL */
 int sabuf_mutex_consistent(struct sabuf *sb, sabuf_mutex_t *mutex);
@@ -125,6 +186,9 @@ int sabuf_mutex_consistent(struct sabuf *sb, sabuf_mutex_t *mutex);
 int sabuf_cond_wait(struct sabuf *sb, sabuf_cond_t *cond, sabuf_mutex_t *mutex);
 int sabuf_cond_timedwait(struct sabuf *sb, sabuf_cond_t *cond,
 			 sabuf_mutex_t *mutex, int64_t timeout_ns);
+int sabuf_cond_clockwait(struct sabuf *sb, sabuf_cond_t *cond,
+			 sabuf_mutex_t *mutex, clockid_t clock,
+			 const struct timespec *abstime);
 int sabuf_cond_signal(struct sabuf *sb, sabuf_cond_t *cond);
 int sabuf_cond_broadcast(struct sabuf *sb, sabuf_cond_t *cond);
 
@@ -132,8 +196,12 @@ int sabuf_sem_init(struct sabuf *sb, sabuf_sem_t *sem, unsigned int value);
 int sabuf_sem_wait(struct sabuf *sb, sabuf_sem_t *sem);
 int sabuf_sem_trywait(struct sabuf *sb, sabuf_sem_t *sem);
 int sabuf_sem_timedwait(struct sabuf *sb, sabuf_sem_t *sem, int64_t timeout_ns);
+int sabuf_sem_clockwait(struct sabuf *sb, sabuf_sem_t *sem, clockid_t clock,
+			const struct timespec *abstime);
 int sabuf_sem_post(struct sabuf *sb, sabuf_sem_t *sem);
 
+/* init: -EINVAL for 0 or > INT32_MAX parties, -EBUSY while a round is
+ * under way (some party waits in it). wait: -EINVAL before init. */
 int sabuf_barrier_init(struct sabuf *sb, sabuf_barrier_t *barrier,
 		       unsigned int parties);
 int sabuf_barrier_wait(struct sabuf *sb, sabuf_barrier_t *barrier);
@@ -146,9 +214,11 @@ int sabuf_barrier_wait(struct sabuf *sb, sabuf_barrier_t *barrier);
  *
  * Type-generic over pointers to 8, 16, 32 and 64-bit signed and unsigned
  * integers (char, signed char, unsigned char, short, int, long, long long
- * and their unsigned forms, hence every intN_t and uintN_t). All are
- * sequentially consistent, inline, and never enter the kernel. A pointer
- * to anything else (float, double, bool, a struct) does not compile.
+ * and their unsigned forms, hence every intN_t and uintN_t), const,
+ * volatile and (in C) _Atomic ones included. All are sequentially
+ * consistent, inline, and never enter the kernel. A pointer to anything
+ * else (float, double, bool, a struct) does not compile. Atomics.pause is
+ * sabuf_pause(), declared above.
  *
  *   sabuf_load(p)                             -> *p
  *   sabuf_store(p, v)                         -> v (as the type of *p)
@@ -221,19 +291,94 @@ SABUF_ATOMIC_OPS_(ullong, unsigned long long)
 	long long:		sabuf_##op##_llong_,				\
 	unsigned long long:	sabuf_##op##_ullong_)
 
-#define sabuf_load(p)		SABUF_SELECT_(load, p)(p)
-#define sabuf_store(p, v)	SABUF_SELECT_(store, p)((p), (v))
-#define sabuf_add(p, v)		SABUF_SELECT_(add, p)((p), (v))
-#define sabuf_sub(p, v)		SABUF_SELECT_(sub, p)((p), (v))
-#define sabuf_and(p, v)		SABUF_SELECT_(and, p)((p), (v))
-#define sabuf_or(p, v)		SABUF_SELECT_(or, p)((p), (v))
-#define sabuf_xor(p, v)		SABUF_SELECT_(xor, p)((p), (v))
-#define sabuf_exchange(p, v)	SABUF_SELECT_(exchange, p)((p), (v))
+/*
+ * A pointer to an _Atomic integer goes on as a pointer to the plain type
+ * with the same other qualifiers (the builtins are atomic anyway, and
+ * _Atomic does not change the size of these types on Linux); any other
+ * pointer goes on as it is. So _Atomic int * works, and storing through
+ * a const _Atomic int * still fails to compile.
+ */
+#define SABUF_UNATOMIC_(T, p)							\
+	_Atomic T *:			(T *)(p),				\
+	const _Atomic T *:		(const T *)(p),				\
+	volatile _Atomic T *:		(volatile T *)(p),			\
+	const volatile _Atomic T *:	(const volatile T *)(p)
+#define SABUF_PTR_(p) _Generic((p),						\
+	SABUF_UNATOMIC_(char, p),						\
+	SABUF_UNATOMIC_(signed char, p),					\
+	SABUF_UNATOMIC_(unsigned char, p),					\
+	SABUF_UNATOMIC_(short, p),						\
+	SABUF_UNATOMIC_(unsigned short, p),					\
+	SABUF_UNATOMIC_(int, p),						\
+	SABUF_UNATOMIC_(unsigned int, p),					\
+	SABUF_UNATOMIC_(long, p),						\
+	SABUF_UNATOMIC_(unsigned long, p),					\
+	SABUF_UNATOMIC_(long long, p),						\
+	SABUF_UNATOMIC_(unsigned long long, p),					\
+	default: (p))
+
+#define sabuf_load(p)		SABUF_SELECT_(load, p)(SABUF_PTR_(p))
+#define sabuf_store(p, v)	SABUF_SELECT_(store, p)(SABUF_PTR_(p), (v))
+#define sabuf_add(p, v)		SABUF_SELECT_(add, p)(SABUF_PTR_(p), (v))
+#define sabuf_sub(p, v)		SABUF_SELECT_(sub, p)(SABUF_PTR_(p), (v))
+#define sabuf_and(p, v)		SABUF_SELECT_(and, p)(SABUF_PTR_(p), (v))
+#define sabuf_or(p, v)		SABUF_SELECT_(or, p)(SABUF_PTR_(p), (v))
+#define sabuf_xor(p, v)		SABUF_SELECT_(xor, p)(SABUF_PTR_(p), (v))
+#define sabuf_exchange(p, v)	SABUF_SELECT_(exchange, p)(SABUF_PTR_(p), (v))
 #define sabuf_compare_exchange(p, expected, replacement) \
-	SABUF_SELECT_(compare_exchange, p)((p), (expected), (replacement))
+	SABUF_SELECT_(compare_exchange, p)(SABUF_PTR_(p), (expected),	\
+					   (replacement))
+
+/*
+ * sabuf_wait32/64 and their _clock forms as type-generic macros: the
+ * pointer may be to any integer type of the word's width, const, volatile
+ * or _Atomic or not, or a void pointer (NULL included: the function then
+ * says -ERANGE), and goes on to the function as the exact type it
+ * declares. A pointer to a type of another width (short, int64_t for a
+ * 32-bit wait, ...) or to a non-integer has no association: a compile
+ * error, not a warning. The functions keep their names: (sabuf_wait32)(...)
+ * and &sabuf_wait32 reach them directly.
+ */
+#define SABUF_WORD_AS_(T, p)	((const T *)(const volatile void *)(p))
+#define SABUF_QUALIFIED_(T, e)							\
+	T *: e, const T *: e, volatile T *: e, const volatile T *: e
+#define SABUF_SPELLING_(T, e)							\
+	SABUF_QUALIFIED_(T, e), SABUF_QUALIFIED_(_Atomic T, e)
+#if LONG_MAX == INT32_MAX
+#define SABUF_LONG32_(e)	SABUF_SPELLING_(long, e), \
+				SABUF_SPELLING_(unsigned long, e),
+#define SABUF_LONG64_(e)
+#else
+#define SABUF_LONG32_(e)
+#define SABUF_LONG64_(e)	SABUF_SPELLING_(long, e), \
+				SABUF_SPELLING_(unsigned long, e),
+#endif
+#define SABUF_WORD32_(p) _Generic((p),						\
+	SABUF_LONG32_(SABUF_WORD_AS_(int32_t, p))				\
+	SABUF_QUALIFIED_(void, SABUF_WORD_AS_(int32_t, p)),			\
+	SABUF_SPELLING_(int, SABUF_WORD_AS_(int32_t, p)),			\
+	SABUF_SPELLING_(unsigned int, SABUF_WORD_AS_(int32_t, p)))
+#define SABUF_WORD64_(p) _Generic((p),						\
+	SABUF_LONG64_(SABUF_WORD_AS_(int64_t, p))				\
+	SABUF_QUALIFIED_(void, SABUF_WORD_AS_(int64_t, p)),			\
+	SABUF_SPELLING_(long long, SABUF_WORD_AS_(int64_t, p)),		\
+	SABUF_SPELLING_(unsigned long long, SABUF_WORD_AS_(int64_t, p)))
+
+#define sabuf_wait32(sb, addr, expected, timeout_ns) \
+	(sabuf_wait32)((sb), SABUF_WORD32_(addr), (expected), (timeout_ns))
+#define sabuf_wait64(sb, addr, expected, timeout_ns) \
+	(sabuf_wait64)((sb), SABUF_WORD64_(addr), (expected), (timeout_ns))
+#define sabuf_wait32_clock(sb, addr, expected, clock, abstime) \
+	(sabuf_wait32_clock)((sb), SABUF_WORD32_(addr), (expected), (clock), \
+			     (abstime))
+#define sabuf_wait64_clock(sb, addr, expected, clock, abstime) \
+	(sabuf_wait64_clock)((sb), SABUF_WORD64_(addr), (expected), (clock), \
+			     (abstime))
 
 #else /* __cplusplus */
 
+#include <atomic>
+#include <cstddef>
 #include <type_traits>
 
 /* The C++ spelling: the same names as function templates. */
@@ -296,6 +441,71 @@ inline T sabuf_compare_exchange(volatile T *p,
 }
 
 #undef SABUF_CHECK_TYPE_
+
+/*
+ * sabuf_wait32/64 and their _clock forms for every integer type of the
+ * word's width, qualified or not, and for std::atomic of one (C++23's
+ * _Atomic(T)): overloads of the extern "C" functions, which an exact
+ * const int32_t * or const int64_t * still reaches directly.
+ */
+template <typename T, std::size_t N> struct sabuf_word_type {
+	static const bool value = std::is_integral<T>::value &&
+				  !std::is_same<T, bool>::value &&
+				  sizeof(T) == N;
+};
+template <typename T, std::size_t N> struct sabuf_word_type<std::atomic<T>, N> {
+	static const bool value = sabuf_word_type<T, N>::value &&
+				  sizeof(std::atomic<T>) == N;
+};
+
+#define SABUF_CHECK_WORD_(T, N, name)						\
+	static_assert(sabuf_word_type<T, N>::value,				\
+		      name " takes a pointer to an integer of the word's width")
+
+template <typename T, typename W> inline const W *sabuf_word_as(const volatile T *p)
+{
+	return reinterpret_cast<const W *>(const_cast<const T *>(p));
+}
+
+template <typename T>
+inline int sabuf_wait32(struct sabuf *sb, const volatile T *addr,
+			int32_t expected, int64_t timeout_ns)
+{
+	SABUF_CHECK_WORD_(T, 4, "sabuf_wait32");
+	return ::sabuf_wait32(sb, sabuf_word_as<T, int32_t>(addr), expected,
+			      timeout_ns);
+}
+
+template <typename T>
+inline int sabuf_wait64(struct sabuf *sb, const volatile T *addr,
+			int64_t expected, int64_t timeout_ns)
+{
+	SABUF_CHECK_WORD_(T, 8, "sabuf_wait64");
+	return ::sabuf_wait64(sb, sabuf_word_as<T, int64_t>(addr), expected,
+			      timeout_ns);
+}
+
+template <typename T>
+inline int sabuf_wait32_clock(struct sabuf *sb, const volatile T *addr,
+			      int32_t expected, clockid_t clock,
+			      const struct timespec *abstime)
+{
+	SABUF_CHECK_WORD_(T, 4, "sabuf_wait32_clock");
+	return ::sabuf_wait32_clock(sb, sabuf_word_as<T, int32_t>(addr),
+				    expected, clock, abstime);
+}
+
+template <typename T>
+inline int sabuf_wait64_clock(struct sabuf *sb, const volatile T *addr,
+			      int64_t expected, clockid_t clock,
+			      const struct timespec *abstime)
+{
+	SABUF_CHECK_WORD_(T, 8, "sabuf_wait64_clock");
+	return ::sabuf_wait64_clock(sb, sabuf_word_as<T, int64_t>(addr),
+				    expected, clock, abstime);
+}
+
+#undef SABUF_CHECK_WORD_
 
 #endif /* __cplusplus */
 

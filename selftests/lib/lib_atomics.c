@@ -97,6 +97,27 @@ TEST(qualified_pointers_select)
 	EXPECT_EQ(2, sabuf_load(&v));
 }
 
+/* _Atomic integers too (0.1: incompatible-pointer errors under -Werror). */
+TEST(atomic_qualified_pointers_select)
+{
+	_Atomic int32_t a = 5;
+	_Atomic long long ll = 1LL << 40;
+	volatile _Atomic uint8_t u8 = 250;
+	const _Atomic int16_t c16 = -3;
+
+	EXPECT_EQ(5, sabuf_add(&a, 2));
+	EXPECT_EQ(7, sabuf_exchange(&a, 9));
+	EXPECT_EQ(9, sabuf_compare_exchange(&a, 9, 11));
+	EXPECT_EQ(11, sabuf_load(&a));
+	EXPECT_EQ(1LL << 40, sabuf_or(&ll, 1));
+	EXPECT_EQ((1LL << 40) + 1, sabuf_load(&ll));
+	EXPECT_EQ(250, sabuf_add(&u8, 10));	/* wraps as uint8_t */
+	EXPECT_EQ(4, sabuf_load(&u8));
+	EXPECT_EQ(-3, sabuf_load(&c16));
+	EXPECT_EQ(100, sabuf_store(&a, 100));
+	EXPECT_EQ(100, a);
+}
+
 TEST(lock_free_sizes)
 {
 	EXPECT_TRUE(sabuf_is_lock_free(1));

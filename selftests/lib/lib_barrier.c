@@ -2,7 +2,8 @@
 /*
  * sabuf_barrier: nobody leaves a round before everyone arrived, exactly
  * one caller per round gets SABUF_BARRIER_SERIAL, round after round, for
- * threads and for processes; zero-filled is a barrier for one.
+ * threads and for processes; a zero-filled barrier is not initialized
+ * (-EINVAL).
  */
 #include "lib_test.h"
 
@@ -33,13 +34,18 @@ FIXTURE_TEARDOWN(bar)
 	sabuf_destroy(self->sb);
 }
 
-TEST_F(bar, zero_filled_is_a_barrier_for_one)
+/* 0.1 read parties 0 as one party: a forgotten init went unnoticed. */
+TEST_F(bar, zero_filled_is_not_initialized)
 {
 	int i;
 
 	for (i = 0; i < 3; i++)
-		EXPECT_EQ(SABUF_BARRIER_SERIAL,
+		EXPECT_EQ(-EINVAL,
 			  sabuf_barrier_wait(self->sb, &self->s->barrier));
+	EXPECT_EQ(0, self->s->barrier.arrived);	/* nothing was counted */
+	EXPECT_EQ(0, sabuf_barrier_init(self->sb, &self->s->barrier, 1));
+	EXPECT_EQ(SABUF_BARRIER_SERIAL,
+		  sabuf_barrier_wait(self->sb, &self->s->barrier));
 }
 
 TEST_F(bar, init_checks_its_arguments)

@@ -168,6 +168,7 @@ TEST_F(fast, uncontended_objects_make_no_system_call)
 	sabuf_sem_t *s = (sabuf_sem_t *)&self->w32[18];
 	sabuf_barrier_t *b = (sabuf_barrier_t *)&self->w32[20];
 
+	ASSERT_EQ(0, sabuf_barrier_init(self->sb, b, 1));
 	/*
 	 * A thread's first lock asks the kernel for its owner id (one ioctl,
 	 * once per thread, sabuf_mutex_lock(3)): take it before the filter.
@@ -187,9 +188,51 @@ TEST_F(fast, uncontended_objects_make_no_system_call)
 			report->wrong += sabuf_sem_post(self->sb, s) != 0;
 			report->wrong += sabuf_sem_wait(self->sb, s) != 0;
 			report->wrong += sabuf_sem_trywait(self->sb, s) != -EAGAIN;
-			/* a zero-filled barrier is for one party */
+			/* a barrier for one party */
 			report->wrong += sabuf_barrier_wait(self->sb, b) !=
 					 SABUF_BARRIER_SERIAL;
+		}
+	});
+	EXPECT_EQ(0, report->traps) TH_LOG("system call %d", report->last_nr);
+	EXPECT_EQ(0, report->wrong);
+}
+
+/*
+ * A timeout <= 0 never sleeps (contract 0.2), so it needs no kernel: not
+ * for a wait on an unchanged word, nor for a semaphore without tokens or
+ * a condition variable. (0.1 asked the kernel for a 0 ns sleep, and slept
+ * for ever on a negative timeout.)
+ */
+TEST_F(fast, a_timeout_of_zero_or_less_makes_no_system_call)
+{
+	static const int64_t timeouts[] = { 0, -1, -1000000, INT64_MIN };
+	sabuf_mutex_t *m = (sabuf_mutex_t *)&self->w32[16];
+	sabuf_cond_t *c = (sabuf_cond_t *)&self->w32[17];
+	sabuf_sem_t *s = (sabuf_sem_t *)&self->w32[18];
+
+	/* the owner id first, as above */
+	IN_FILTERED_CHILD({
+		sabuf_mutex_lock(self->sb, m);
+		sabuf_mutex_unlock(self->sb, m);
+	}, {
+		int64_t t;
+		int i;
+		int j;
+
+		for (i = 0; i < ROUNDS; i++) {
+			for (j = 0; j < 4; j++) {
+				t = timeouts[j];
+				report->wrong += sabuf_wait32(self->sb,
+					&self->w32[4], 0, t) != SABUF_TIMED_OUT;
+				report->wrong += sabuf_wait64(self->sb,
+					&self->w64[3], 0, t) != SABUF_TIMED_OUT;
+				report->wrong += sabuf_sem_timedwait(self->sb,
+					s, t) != -ETIMEDOUT;
+				report->wrong += sabuf_mutex_lock(self->sb, m);
+				report->wrong += sabuf_cond_timedwait(self->sb,
+					c, m, t) != -ETIMEDOUT;
+				report->wrong += sabuf_mutex_unlock(self->sb, m);
+			}
 		}
 	});
 	EXPECT_EQ(0, report->traps) TH_LOG("system call %d", report->last_nr);
@@ -200,7 +243,7 @@ TEST_F(fast, uncontended_objects_make_no_system_call)
 TEST_F(fast, control_the_filter_catches_a_wait_that_sleeps)
 {
 	UNDER_FILTER({
-		sabuf_wait32(self->sb, &self->w32[4], 0, 0);
+		sabuf_wait32(self->sb, &self->w32[4], 0, NSEC_PER_MSEC);
 	});
 	EXPECT_GE(report->traps, 1);
 	EXPECT_EQ(__NR_ioctl, report->last_nr);

@@ -215,6 +215,32 @@ TEST_F(wn, outside_the_buffer_is_erange)
 		  sabuf_wait64(self->sb, (int64_t *)(base + len - 8), 0, 0));
 }
 
+/* The type-generic names still take void pointers and NULL, as the 0.1
+ * functions did, and integers of every spelling of the width. */
+TEST_F(wn, void_pointers_null_and_other_spellings)
+{
+	void *base = sabuf_data(self->sb);
+	struct timespec ts = { 0, 0 };
+
+	EXPECT_EQ(-ERANGE, sabuf_wait32(self->sb, NULL, 0, 0));
+	EXPECT_EQ(-ERANGE, sabuf_wait64(self->sb, NULL, 0, 0));
+	EXPECT_EQ(-ERANGE, sabuf_wait32_clock(self->sb, NULL, 0,
+					      CLOCK_MONOTONIC, &ts));
+	EXPECT_EQ(SABUF_TIMED_OUT, sabuf_wait32(self->sb, base, 0, 0));
+	EXPECT_EQ(SABUF_TIMED_OUT, sabuf_wait64(self->sb, base, 0, 0));
+	self->w32[0] = -1;
+	EXPECT_EQ(SABUF_TIMED_OUT,
+		  sabuf_wait32(self->sb, (uint32_t *)&self->w32[0],
+			       (int32_t)0xffffffffu, 0));
+	EXPECT_EQ(SABUF_TIMED_OUT,
+		  sabuf_wait32(self->sb, (_Atomic int *)&self->w32[0], -1, 0));
+	EXPECT_EQ(SABUF_NOT_EQUAL,
+		  sabuf_wait64(self->sb, (long long *)&self->w64[1], 5, 0));
+	EXPECT_EQ(SABUF_TIMED_OUT,
+		  sabuf_wait64(self->sb, (volatile unsigned long long *)
+					 &self->w64[1], 0, 0));
+}
+
 /* Inside the page but past byte_length is outside the buffer too. */
 TEST(past_byte_length_is_erange)
 {
