@@ -107,8 +107,12 @@ static int lock_slow(struct sabuf *sb, sabuf_mutex_t *m, uint32_t id,
 		if (owner == 0) {
 			if (!(s & OWNER_DIED))
 				return -EINVAL;		/* not a state we ever write */
-			/* released by a thread that exited holding it */
-			if (cas(m, s, id | OWNER_DIED | (s & CONTENDED)))
+			/*
+			 * Released by a thread that exited holding it. Keep
+			 * CONTENDED if others may sleep: the bit, or we slept
+			 * (its destructor woke only us).
+			 */
+			if (cas(m, s, id | OWNER_DIED | (slept ? CONTENDED : s & CONTENDED)))
 				return acquired(sb, m, -EOWNERDEAD);
 			continue;
 		}

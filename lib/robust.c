@@ -141,8 +141,10 @@ static void thread_exit(void *arg)
 		int32_t s = sabuf_load(&m->state);
 
 		while (((uint32_t)s & SABUF_ROBUST_ID_MASK) == self.id) {
+			/* keep CONTENDED: it tells the next holder to wake the rest */
 			int32_t was = sabuf_compare_exchange(&m->state, s,
-							     (int32_t)SABUF_MUTEX_OWNER_DIED_);
+							     (int32_t)(SABUF_MUTEX_OWNER_DIED_ |
+								       ((uint32_t)s & SABUF_MUTEX_CONTENDED_)));
 			if (was == s) {
 				sabuf_notify(self.held[i].sb, &m->state, 1);
 				break;

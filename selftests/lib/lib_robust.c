@@ -260,6 +260,46 @@ TEST_F(rb, thread_exit_holding_eownerdead)
 	EXPECT_EQ(0, sabuf_mutex_unlock(self->sb, &self->s->m));
 }
 
+/*
+ * A thread exits holding the mutex while two others sleep on it: both get
+ * it in the end (the first with EOWNERDEAD). Found by robust_torture: the
+ * exit used to drop CONTENDED, so the second sleeper was never woken.
+ */
+static void *lock_hold_exit(void *arg)
+{
+	struct locker *l = arg;
+
+	l->ret = sabuf_mutex_lock(l->sb, l->m);
+	__atomic_store_n(&l->done, 1, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&l->consistent, __ATOMIC_SEQ_CST) == 0)
+		sleep_ms(1);	/* until both sleepers are asleep */
+	return NULL;		/* exits holding it */
+}
+
+TEST_F(rb, thread_exit_with_two_sleepers_wakes_both)
+{
+	struct locker holder = { .sb = self->sb, .m = &self->s->m };
+	struct locker a = holder, b = holder;
+	pthread_t th, ta, tb;
+
+	ASSERT_EQ(0, pthread_create(&th, NULL, lock_hold_exit, &holder));
+	while (!__atomic_load_n(&holder.done, __ATOMIC_SEQ_CST))
+		sleep_ms(1);
+	ASSERT_EQ(0, holder.ret);
+	ASSERT_EQ(0, pthread_create(&ta, NULL, lock_thread, &a));
+	ASSERT_EQ(0, pthread_create(&tb, NULL, lock_thread, &b));
+	sleep_ms(100);
+	EXPECT_FALSE(__atomic_load_n(&a.done, __ATOMIC_SEQ_CST));
+	EXPECT_FALSE(__atomic_load_n(&b.done, __ATOMIC_SEQ_CST));
+	__atomic_store_n(&holder.consistent, 1, __ATOMIC_SEQ_CST);
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	ASSERT_EQ(0, join_within(ta, 10000)) TH_LOG("a sleeper was never woken");
+	ASSERT_EQ(0, join_within(tb, 10000)) TH_LOG("a sleeper was never woken");
+	/* one got it from the dead thread, the other from that one's unlock */
+	EXPECT_EQ(-EOWNERDEAD, a.ret == -EOWNERDEAD ? a.ret : b.ret);
+	EXPECT_EQ(0, a.ret == -EOWNERDEAD ? b.ret : a.ret);
+}
+
 /* A fork child is not the holder: it cannot unlock the parent's mutex. */
 TEST_F(rb, fork_child_does_not_own_parents_lock)
 {
