@@ -101,6 +101,7 @@ static long sabuf_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		struct sabuf_grow grow;
 		struct sabuf_dup dup;
 		struct sabuf_robust robust;
+		struct sabuf_notify_wait notify_wait;
 	} u;
 	long ret;
 
@@ -141,6 +142,15 @@ static long sabuf_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case _IOC_NR(SABUF_IOC_DUP_READONLY):
 		ret = SABUF_ARGS_IN(u.dup, SABUF_DUP_SIZE_VER0, cmd, uarg);
 		return ret ?: sabuf_ioctl_dup_readonly(file, &u.dup);
+	case _IOC_NR(SABUF_IOC_NOTIFY_WAIT):
+		ret = SABUF_ARGS_IN(u.notify_wait, SABUF_NOTIFY_WAIT_SIZE_VER0, cmd, uarg);
+		if (ret)
+			return ret;
+		if (!buf)
+			return -EBADFD;
+		if (!writable)
+			return -EBADF;
+		return sabuf_ioctl_notify_wait(buf, &u.notify_wait);
 	case _IOC_NR(SABUF_IOC_ROBUST_REGISTER):
 		ret = SABUF_ARGS_IN(u.robust, SABUF_ROBUST_SIZE_VER0, cmd, uarg);
 		return ret ?: sabuf_ioctl_robust_register(&u.robust);
@@ -187,6 +197,7 @@ static int __init sabuf_init(void)
 	BUILD_BUG_ON(sizeof(struct sabuf_grow) != SABUF_GROW_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct sabuf_dup) != SABUF_DUP_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct sabuf_robust) != SABUF_ROBUST_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct sabuf_notify_wait) != SABUF_NOTIFY_WAIT_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct sabuf_status) > PAGE_SIZE - SABUF_STATUS_OFFSET);
 
 	ret = sabuf_backing_init();

@@ -160,6 +160,7 @@ int sabuf_waitwake_init(void);
 void sabuf_waitwake_exit(void);
 long sabuf_ioctl_wait(struct sabuf_buffer *buf, const struct sabuf_wait *args);
 long sabuf_ioctl_notify(struct sabuf_buffer *buf, const struct sabuf_notify *args);
+long sabuf_ioctl_notify_wait(struct sabuf_buffer *buf, const struct sabuf_notify_wait *args);
 
 bool sabuf_queue_next(struct sabuf_buffer *buf, u64 *offset, u32 *len);
 

@@ -525,14 +525,49 @@ long sabuf_ioctl_wait(struct sabuf_buffer *buf, const struct sabuf_wait *args)
 	return ret;
 }
 
+static int sabuf_notify_check(struct sabuf_buffer *buf, u64 offset)
+{
+	if (offset & (sizeof(u32) - 1))
+		return -EINVAL;
+	if (!sabuf_word_in_range(buf, offset, sizeof(u32)))
+		return -ERANGE;
+	return 0;
+}
+
+/* Notify, then wait: one system call for a request/response handoff. */
+long sabuf_ioctl_notify_wait(struct sabuf_buffer *buf, const struct sabuf_notify_wait *args)
+{
+	unsigned int size;
+	long ret;
+
+	if (args->flags & ~SABUF_NOTIFY_WAIT_FLAGS_VALID)
+		return -EINVAL;
+	/* Both halves checked first: a rejected call wakes nobody. */
+	ret = sabuf_notify_check(buf, args->notify_offset);
+	if (!ret)
+		ret = sabuf_wait_check(buf, &args->wait, &size);
+	if (!ret && (args->wait.flags & SABUF_WAIT_ROBUST))
+		ret = -EINVAL;	/* a lock's wait has its own ioctl */
+	if (ret)
+		return ret;
+	atomic64_inc(&buf->notifies);
+	sabuf_notify_index(buf, args->notify_offset, args->notify_count);
+	ret = sabuf_wait_one(buf, args->wait, size, NULL);
+	/* A restart would notify a second time: a handler means EINTR. */
+	if (ret == -ERESTARTSYS || ret == -ERESTARTNOHAND)
+		ret = -EINTR;
+	return ret;
+}
+
 long sabuf_ioctl_notify(struct sabuf_buffer *buf, const struct sabuf_notify *args)
 {
+	long ret;
+
 	if (args->flags & ~SABUF_NOTIFY_FLAGS_VALID || args->reserved)
 		return -EINVAL;
-	if (args->offset & (sizeof(u32) - 1))
-		return -EINVAL;
-	if (!sabuf_word_in_range(buf, args->offset, sizeof(u32)))
-		return -ERANGE;
+	ret = sabuf_notify_check(buf, args->offset);
+	if (ret)
+		return ret;
 
 	atomic64_inc(&buf->notifies);
 	return sabuf_notify_index(buf, args->offset, args->count);

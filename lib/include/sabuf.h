@@ -125,6 +125,17 @@ int sabuf_wait64_clock(struct sabuf *sb, const int64_t *addr, int64_t expected,
 		       clockid_t clock, const struct timespec *abstime);
 int sabuf_notify(struct sabuf *sb, const void *addr, unsigned int count);
 
+/*
+ * Notify up to count waiters of notify_addr, then wait as sabuf_wait32/64
+ * on wait_addr, in one system call (request/response handoff); returns the
+ * wait's result. A signal handler ends it with -EINTR (it cannot restart
+ * without notifying twice). -EBADF on a read-only handle.
+ */
+int sabuf_notify_wait32(struct sabuf *sb, const void *notify_addr, unsigned int count,
+			const int32_t *wait_addr, int32_t expected, int64_t timeout_ns);
+int sabuf_notify_wait64(struct sabuf *sb, const void *notify_addr, unsigned int count,
+			const int64_t *wait_addr, int64_t expected, int64_t timeout_ns);
+
 /* true when atomics on n-byte integers never take a lock (1, 2, 4, 8 here) */
 bool sabuf_is_lock_free(size_t n);
 

@@ -85,6 +85,7 @@ struct sabuf_create {
 #define SABUF_FEATURE_TIMENS		(1ULL << 10)	/* absolute deadlines in the caller's time namespace */
 #define SABUF_FEATURE_SHMEM		(1ULL << 11)	/* swappable pages, THP, NUMA policy, own file */
 #define SABUF_FEATURE_ROBUST		(1ULL << 12)	/* SABUF_IOC_ROBUST_REGISTER, SABUF_WAIT_ROBUST */
+#define SABUF_FEATURE_NOTIFY_WAIT	(1ULL << 13)	/* SABUF_IOC_NOTIFY_WAIT */
 
 /* sabuf_info.flags */
 #define SABUF_INFO_GROWABLE	(1u << 0)
@@ -237,6 +238,24 @@ struct sabuf_dup {
 };
 #define SABUF_DUP_SIZE_VER0	8
 
+#define SABUF_NOTIFY_WAIT_FLAGS_VALID	0x0u
+
+/*
+ * SABUF_IOC_NOTIFY_WAIT: wake up to notify_count waiters of notify_offset
+ * (as SABUF_IOC_NOTIFY), then wait as SABUF_IOC_WAIT with @wait, in one
+ * system call: a request/response handoff. Both halves are validated
+ * before anything happens, so an error wakes nobody. Returns what the wait
+ * returns; EBADF on a read-only fd. A signal handler ends it with EINTR
+ * whatever SA_RESTART says (as epoll_wait): restarting would notify again.
+ */
+struct sabuf_notify_wait {
+	__u64 notify_offset;	/* 4-byte aligned, inside the current length */
+	__u32 notify_count;	/* SABUF_NOTIFY_ALL for all; 0: just wait */
+	__u32 flags;		/* none defined yet: must be 0 */
+	struct sabuf_wait wait;
+};
+#define SABUF_NOTIFY_WAIT_SIZE_VER0	64
+
 #define SABUF_ROBUST_FLAGS_VALID	0x0u
 #define SABUF_ROBUST_ID_MASK		0x3fffffffu
 #define SABUF_ROBUST_ID_MAX		(SABUF_ROBUST_ID_MASK - 1)	/* the mask itself is never an id */
@@ -266,5 +285,6 @@ struct sabuf_robust {
 #define SABUF_IOC_GROW		_IOW(SABUF_IOC_MAGIC, 0x05, struct sabuf_grow)
 #define SABUF_IOC_DUP_READONLY	_IOW(SABUF_IOC_MAGIC, 0x06, struct sabuf_dup)
 #define SABUF_IOC_ROBUST_REGISTER _IOW(SABUF_IOC_MAGIC, 0x07, struct sabuf_robust)
+#define SABUF_IOC_NOTIFY_WAIT	_IOW(SABUF_IOC_MAGIC, 0x08, struct sabuf_notify_wait)
 
 #endif /* _UAPI_LINUX_SABUF_H */
