@@ -28,28 +28,33 @@
  * lowered after its waiter has left the queue, so reading 0 means nobody
  * is queued who could have read the old word.
  *
- * Waking, outside the bucket lock. A waiter lives on its own stack. The
- * notifier, under the bucket lock, unlinks each waiter it picks onto a
- * private list and marks it PICKED (a plain store: only the lock holder
- * reads it). After unlocking, for each picked waiter it reads what it
- * needs (the next entry, the task, with a reference) and only then
- * publishes w->state = WOKEN with a release store (C). Once the waiter
+ * Waking, outside the bucket lock. A sleeper lives on its own stack. The
+ * notifier, under the bucket lock, claims each sleeper it picks (QUEUED ->
+ * PICKED, see "Exactly-once" below) and moves that entry to a private
+ * list. After unlocking, for each picked entry it reads what it needs
+ * (the next entry, the task, with a reference) and only then publishes
+ * the sleeper's state = WOKEN with a release store (C). Once the waiter
  * sees WOKEN (acquire, pairs with (C)) it may return at once, so after (C)
  * the notifier touches only its task reference. The waiter sets its task
- * state before it reads w->state (D, the full barrier in
+ * state before it reads its state (D, the full barrier in
  * set_current_state), and the notifier calls wake_up_process() after (C):
  * either the waiter sees WOKEN or the wake-up finds it sleeping. No wake-up
  * runs under a bucket lock, however many waiters one notify picks; and one
  * notify picks, in one pass under the lock, only waiters queued before it
  * took the lock (so "notify all" never chases later arrivals).
  *
- * Exactly-once results. Only the notifier that unlinks a waiter picks it,
- * and it counts the waiter in its return value at that moment. A waiter
- * that stops waiting for any other reason (timeout, signal) must unlink
- * itself under the same lock. If it finds itself PICKED there, it has been
- * counted: it waits (uninterruptibly, for the notifier's (C), which is
- * never far behind) and reports "woken": a picked waiter is never lost,
- * never counted twice, and never reports a timeout or an interruption.
+ * Exactly-once results. A sleeper is claimed once, by a compare-and-swap
+ * of its state from QUEUED: by the notifier that picks one of its entries
+ * (under that entry's bucket lock; it unlinks that entry and counts the
+ * sleeper in its return value), or by the sleeper itself when it stops
+ * waiting for any other reason (timeout, signal, dead owner). A sleeper
+ * that loses its own claim has been counted: it waits (uninterruptibly,
+ * for the notifier's (C), which is never far behind) and reports "woken":
+ * a picked waiter is never lost, never counted twice, and never reports a
+ * timeout or an interruption. A notifier that finds an entry of a sleeper
+ * claimed elsewhere skips it without counting; only the sleeper unlinks
+ * its other entries, each under its own bucket lock, so an entry is never
+ * freed under a notifier that holds its bucket lock.
  *
  * Robust waiters (SABUF_WAIT_ROBUST) also sit on their owner's wait queue
  * (robust.c), added before their first look at the owner's state: the
@@ -113,19 +118,42 @@ struct sabuf_bucket {
 static struct sabuf_bucket *sabuf_buckets;
 static unsigned int sabuf_hash_bits;
 
-/* A sleeping SABUF_IOC_WAIT, on the waiter's stack. */
+/*
+ * A sleeping task: one per wait call, on its stack. A plain wait has one
+ * entry (struct sabuf_waiter) in one queue; a wait on any of N words has
+ * N entries, one in each item's queue. Exactly one party claims the
+ * sleeper, with a compare-and-swap from QUEUED: a notifier (-> PICKED,
+ * it counts the sleeper and names the entry in @which) or the sleeper
+ * itself on its way out (-> LEAVING: a timeout, a signal, a dead owner,
+ * a word that differed). Whoever loses the claim leaves the entry alone.
+ */
+struct sabuf_sleeper {
+	struct task_struct *task;
+	int state;			/* SABUF_WAITER_*; see the proof above */
+	u32 which;			/* the entry a notify picked, set before (C) */
+};
+
+/* One place in one FIFO queue. */
 struct sabuf_waiter {
 	struct list_head node;		/* in queue->waiters, or a notifier's list */
 	struct sabuf_queue *queue;	/* while queued */
-	struct task_struct *task;
-	int state;			/* SABUF_WAITER_*; see the proof above */
+	struct sabuf_sleeper *sleeper;
+	u32 index;			/* which item of a wait-any it is (0 for a wait) */
 };
 
 enum {
-	SABUF_WAITER_QUEUED,		/* on the bucket's list */
-	SABUF_WAITER_PICKED,		/* unlinked and counted by a notifier (bucket lock) */
+	SABUF_WAITER_QUEUED,		/* every entry on its queue */
+	SABUF_WAITER_PICKED,		/* claimed by a notifier, which unlinked its entry */
 	SABUF_WAITER_WOKEN,		/* the notifier is done with us (C) */
+	SABUF_WAITER_LEAVING,		/* claimed by the sleeper itself */
 };
+
+/* Claim @s for its own exit: false when a notifier got it first. */
+static bool sleeper_claim(struct sabuf_sleeper *s)
+{
+	return cmpxchg(&s->state, SABUF_WAITER_QUEUED, SABUF_WAITER_LEAVING) ==
+	       SABUF_WAITER_QUEUED;
+}
 
 int sabuf_waitwake_init(void)
 {
@@ -312,21 +340,27 @@ static u32 sabuf_notify_index(struct sabuf_buffer *buf, u64 offset, u32 count)
 	q = queue_find(hb, buf, offset);
 	if (q) {
 		list_for_each_entry_safe(w, next, &q->waiters, node) {
+			/* A wait-any sleeper another queue claimed: not ours to count. */
+			if (cmpxchg(&w->sleeper->state, SABUF_WAITER_QUEUED,
+				    SABUF_WAITER_PICKED) != SABUF_WAITER_QUEUED)
+				continue;
+			w->sleeper->which = w->index;
 			list_move_tail(&w->node, &picked);
-			WRITE_ONCE(w->state, SABUF_WAITER_PICKED);
 			waiter_count_dec(buf, counter);
 			if (++woken == count)
 				break;
 		}
-		queue_shrink(hb, buf, q, woken);
+		if (woken)
+			queue_shrink(hb, buf, q, woken);
 	}
 	spin_unlock(&hb->lock);
 
-	/* Unlocked: each waiter stays put until its (C). */
+	/* Unlocked: each sleeper stays put until its (C). */
 	list_for_each_entry_safe(w, next, &picked, node) {
-		struct task_struct *task = get_task_struct(w->task);
+		struct sabuf_sleeper *sl = w->sleeper;
+		struct task_struct *task = get_task_struct(sl->task);
 
-		smp_store_release(&w->state, SABUF_WAITER_WOKEN);	/* (C): w may vanish now */
+		smp_store_release(&sl->state, SABUF_WAITER_WOKEN);	/* (C): sl may vanish now */
 		wake_up_process(task);
 		put_task_struct(task);
 	}
@@ -334,11 +368,11 @@ static u32 sabuf_notify_index(struct sabuf_buffer *buf, u64 offset, u32 count)
 }
 
 /* Picked while leaving: wait for the notifier's (C); we count as woken. */
-static void sabuf_wait_for_woken(struct sabuf_waiter *w)
+static void sabuf_wait_for_woken(struct sabuf_sleeper *sl)
 {
 	for (;;) {
 		set_current_state(TASK_UNINTERRUPTIBLE);	/* (D) */
-		if (smp_load_acquire(&w->state) == SABUF_WAITER_WOKEN)	/* pairs with (C) */
+		if (smp_load_acquire(&sl->state) == SABUF_WAITER_WOKEN)	/* pairs with (C) */
 			break;
 		schedule();
 	}
@@ -364,7 +398,8 @@ static long sabuf_wait_one(struct sabuf_buffer *buf, struct sabuf_wait args, uns
 			   struct sabuf_owner *owner)
 {
 	struct sabuf_queue *fresh = NULL, *q;
-	struct sabuf_waiter w;
+	struct sabuf_sleeper sl = { .task = current, .state = SABUF_WAITER_QUEUED };
+	struct sabuf_waiter w = { .sleeper = &sl };
 	struct sabuf_bucket *hb;
 	struct page *page;
 	atomic_t *counter;
@@ -434,9 +469,7 @@ retry:
 			goto out_unqueued;
 		}
 	}
-	w.task = current;
 	w.queue = q;
-	w.state = SABUF_WAITER_QUEUED;
 	list_add_tail(&w.node, &q->waiters);
 	WRITE_ONCE(q->len, q->len + 1);
 	spin_unlock(&hb->lock);
@@ -445,7 +478,7 @@ retry:
 
 	for (;;) {
 		set_current_state(TASK_INTERRUPTIBLE);	/* (D) */
-		if (smp_load_acquire(&w.state) == SABUF_WAITER_WOKEN)	/* pairs with (C) */
+		if (smp_load_acquire(&sl.state) == SABUF_WAITER_WOKEN)	/* pairs with (C) */
 			break;
 		if (signal_pending(current))
 			break;
@@ -463,16 +496,15 @@ retry:
 	}
 	__set_current_state(TASK_RUNNING);
 
-	if (smp_load_acquire(&w.state) == SABUF_WAITER_WOKEN)	/* pairs with (C) */
+	if (smp_load_acquire(&sl.state) == SABUF_WAITER_WOKEN)	/* pairs with (C) */
 		return sabuf_wait_woken(buf, &args);
 
-	spin_lock(&hb->lock);
-	if (w.state != SABUF_WAITER_QUEUED) {
+	if (!sleeper_claim(&sl)) {
 		/* A notify picked us while we were leaving: we count as woken. */
-		spin_unlock(&hb->lock);
-		sabuf_wait_for_woken(&w);
+		sabuf_wait_for_woken(&sl);
 		return sabuf_wait_woken(buf, &args);
 	}
+	spin_lock(&hb->lock);
 	list_del(&w.node);
 	queue_shrink(hb, buf, w.queue, 1);
 	spin_unlock(&hb->lock);
