@@ -318,7 +318,7 @@ long sabuf_ioctl_info(struct file *file, struct sabuf_info *info)
 			    SABUF_FEATURE_READONLY | SABUF_FEATURE_STATUS |
 			    SABUF_FEATURE_HANDON | SABUF_FEATURE_TIMENS |
 			    SABUF_FEATURE_SHMEM | SABUF_FEATURE_ROBUST |
-			    SABUF_FEATURE_NOTIFY_WAIT,
+			    SABUF_FEATURE_NOTIFY_WAIT | SABUF_FEATURE_WAIT_ANY,
 	};
 	if (!(file->f_mode & FMODE_WRITE))
 		info->flags |= SABUF_INFO_READONLY;

@@ -102,6 +102,7 @@ static long sabuf_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		struct sabuf_dup dup;
 		struct sabuf_robust robust;
 		struct sabuf_notify_wait notify_wait;
+		struct sabuf_wait_any wait_any;
 	} u;
 	long ret;
 
@@ -151,6 +152,10 @@ static long sabuf_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		if (!writable)
 			return -EBADF;
 		return sabuf_ioctl_notify_wait(buf, &u.notify_wait);
+	case _IOC_NR(SABUF_IOC_WAIT_ANY):
+		/* the items name their own buffers: any handle will do, an empty one too */
+		ret = SABUF_ARGS_IN(u.wait_any, SABUF_WAIT_ANY_SIZE_VER0, cmd, uarg);
+		return ret ?: sabuf_ioctl_wait_any(&u.wait_any);
 	case _IOC_NR(SABUF_IOC_ROBUST_REGISTER):
 		ret = SABUF_ARGS_IN(u.robust, SABUF_ROBUST_SIZE_VER0, cmd, uarg);
 		return ret ?: sabuf_ioctl_robust_register(&u.robust);
@@ -164,6 +169,14 @@ static int sabuf_flush(struct file *file, fl_owner_t id)
 {
 	sabuf_owners_process_gone();
 	return 0;
+}
+
+extern const struct file_operations sabuf_fops;
+
+/* Is @file a sabuf handle (a /dev/sabuf open or a read-only dup)? */
+bool sabuf_file_is_handle(const struct file *file)
+{
+	return file->f_op == &sabuf_fops;
 }
 
 /* Not static: buffer.c makes read-only handles with it. */
@@ -198,6 +211,8 @@ static int __init sabuf_init(void)
 	BUILD_BUG_ON(sizeof(struct sabuf_dup) != SABUF_DUP_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct sabuf_robust) != SABUF_ROBUST_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct sabuf_notify_wait) != SABUF_NOTIFY_WAIT_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct sabuf_wait_any) != SABUF_WAIT_ANY_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct sabuf_wait_any_item) != 24);
 	BUILD_BUG_ON(sizeof(struct sabuf_status) > PAGE_SIZE - SABUF_STATUS_OFFSET);
 
 	ret = sabuf_backing_init();

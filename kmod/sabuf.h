@@ -161,6 +161,10 @@ void sabuf_waitwake_exit(void);
 long sabuf_ioctl_wait(struct sabuf_buffer *buf, const struct sabuf_wait *args);
 long sabuf_ioctl_notify(struct sabuf_buffer *buf, const struct sabuf_notify *args);
 long sabuf_ioctl_notify_wait(struct sabuf_buffer *buf, const struct sabuf_notify_wait *args);
+long sabuf_ioctl_wait_any(const struct sabuf_wait_any *args);
+
+/* main.c */
+bool sabuf_file_is_handle(const struct file *file);
 
 bool sabuf_queue_next(struct sabuf_buffer *buf, u64 *offset, u32 *len);
 

@@ -387,6 +387,26 @@ static long sabuf_wait_woken(struct sabuf_buffer *buf, const struct sabuf_wait *
 	return 0;
 }
 
+/*
+ * The deadline of a wait: false for none (timeout_ns < 0). A relative
+ * timeout is a duration: it runs on CLOCK_MONOTONIC whatever *clockid
+ * says (so *clockid becomes that), so that setting the wall clock cannot
+ * cut it short. An absolute one is read in the caller's time namespace.
+ */
+static bool sabuf_wait_deadline(s64 timeout_ns, u32 flags, u32 *clockid, ktime_t *deadline)
+{
+	if (timeout_ns < 0)
+		return false;
+	*deadline = ns_to_ktime(timeout_ns);
+	if (!(flags & SABUF_WAIT_ABSTIME)) {
+		*clockid = CLOCK_MONOTONIC;
+		*deadline = ktime_add_safe(ktime_get(), *deadline);
+	} else {
+		*deadline = sabuf_timens_to_host(*clockid, *deadline);
+	}
+	return true;
+}
+
 /* Is a robust wait's owner dead? (NULL: unknown, so dead.) */
 static bool sabuf_wait_owner_dead(const struct sabuf_wait *args, struct sabuf_owner *owner)
 {
@@ -408,23 +428,8 @@ static long sabuf_wait_one(struct sabuf_buffer *buf, struct sabuf_wait args, uns
 	u64 word;
 	long ret;
 
-	has_deadline = args.timeout_ns >= 0;
+	has_deadline = sabuf_wait_deadline(args.timeout_ns, args.flags, &args.clockid, &deadline);
 	relative = has_deadline && !(args.flags & SABUF_WAIT_ABSTIME);
-	if (has_deadline) {
-		deadline = ns_to_ktime(args.timeout_ns);
-		if (relative) {
-			/*
-			 * A relative timeout is a duration: it runs on
-			 * CLOCK_MONOTONIC whatever clockid says, so that
-			 * setting the wall clock cannot cut it short.
-			 */
-			args.clockid = CLOCK_MONOTONIC;
-			deadline = ktime_add_safe(ktime_get(), deadline);
-		} else {
-			/* The caller's clock may be offset by its time namespace. */
-			deadline = sabuf_timens_to_host(args.clockid, deadline);
-		}
-	}
 
 	page = sabuf_backing_get_page(buf->backing, args.offset >> PAGE_SHIFT);
 	if (IS_ERR(page))
@@ -588,6 +593,234 @@ long sabuf_ioctl_notify_wait(struct sabuf_buffer *buf, const struct sabuf_notify
 	/* A restart would notify a second time: a handler means EINTR. */
 	if (ret == -ERESTARTSYS || ret == -ERESTARTNOHAND)
 		ret = -EINTR;
+	return ret;
+}
+
+/* ---- SABUF_IOC_WAIT_ANY: one sleeper, an entry in each item's queue ---- */
+
+struct sabuf_any_item {
+	struct file *file;		/* held for the call: keeps @buf */
+	struct sabuf_buffer *buf;
+	struct page *page;		/* referenced until queued */
+	u64 offset, expected;
+	unsigned int size;
+	bool queued;			/* @w is on its queue (and counted) */
+	struct sabuf_waiter w;
+};
+
+/* Check and take item @it from @ui; 0 or -errno. */
+static int sabuf_any_item_get(struct sabuf_any_item *it, const struct sabuf_wait_any_item *ui)
+{
+	u32 size_flags = ui->flags & (SABUF_WAIT_SIZE_U32 | SABUF_WAIT_SIZE_U64);
+
+	if (ui->flags & ~SABUF_WAIT_ANY_ITEM_FLAGS_VALID)
+		return -EINVAL;
+	if (size_flags == SABUF_WAIT_SIZE_U32)
+		it->size = sizeof(u32);
+	else if (size_flags == SABUF_WAIT_SIZE_U64)
+		it->size = sizeof(u64);
+	else
+		return -EINVAL;
+	if (ui->offset & (it->size - 1))
+		return -EINVAL;
+	if (it->size == sizeof(u32) && ui->expected > U32_MAX)
+		return -EINVAL;
+	it->file = fget(ui->fd);
+	if (!it->file)
+		return -EBADF;
+	if (!sabuf_file_is_handle(it->file))
+		return -EINVAL;
+	it->buf = sabuf_handle_buffer(it->file->private_data);
+	if (!it->buf)
+		return -EBADFD;
+	if (!sabuf_word_in_range(it->buf, ui->offset, it->size))
+		return -ERANGE;
+	it->offset = ui->offset;
+	it->expected = ui->expected;
+	return 0;
+}
+
+/*
+ * Queue item @it's entry if its word still holds the expected value: 0,
+ * -EAGAIN when it does not, or -ENOMEM. Barrier (A) as in a plain wait.
+ */
+static int sabuf_any_enqueue(struct sabuf_any_item *it)
+{
+	struct sabuf_buffer *buf = it->buf;
+	struct sabuf_bucket *hb = wait_queue_for_offset(buf, it->offset);
+	atomic_t *counter = waiter_counter_for_offset(buf, it->offset);
+	struct sabuf_queue *fresh = NULL, *q;
+	int ret = 0;
+
+	atomic64_inc(&buf->waits);
+	waiter_count_inc(buf, counter);
+	smp_mb__after_atomic();		/* Full barrier (A), see the ordering comment above. */
+retry:
+	spin_lock(&hb->lock);
+	if (sabuf_read_word(it->page, it->offset, it->size) != it->expected) {
+		ret = -EAGAIN;
+		goto out_unlock;
+	}
+	q = queue_find(hb, buf, it->offset);
+	if (!q) {
+		if (!hb->spare && !fresh) {
+			spin_unlock(&hb->lock);
+			fresh = kmalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
+			if (fresh)
+				goto retry;
+			waiter_count_dec(buf, counter);
+			return -ENOMEM;
+		}
+		q = queue_create(hb, buf, it->offset, &fresh);
+		if (IS_ERR(q)) {
+			ret = PTR_ERR(q);
+			goto out_unlock;
+		}
+	}
+	it->w.queue = q;
+	list_add_tail(&it->w.node, &q->waiters);
+	WRITE_ONCE(q->len, q->len + 1);
+	it->queued = true;
+out_unlock:
+	spin_unlock(&hb->lock);
+	if (ret)
+		waiter_count_dec(buf, counter);
+	kfree(fresh);
+	return ret;
+}
+
+/* Unlink every queued entry but @keep (a notifier's; -1: none). */
+static void sabuf_any_leave(struct sabuf_any_item *items, unsigned int n, int keep)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		struct sabuf_any_item *it = &items[i];
+		struct sabuf_bucket *hb;
+
+		if (!it->queued || (int)i == keep)
+			continue;
+		hb = wait_queue_for_offset(it->buf, it->offset);
+		spin_lock(&hb->lock);
+		list_del(&it->w.node);
+		queue_shrink(hb, it->buf, it->w.queue, 1);
+		spin_unlock(&hb->lock);
+		waiter_count_dec(it->buf, waiter_counter_for_offset(it->buf, it->offset));
+		it->queued = false;
+	}
+}
+
+/* Queue on every item and sleep; see uapi for the results. */
+static long sabuf_any_sleep(struct sabuf_any_item *items, unsigned int n,
+			    const struct sabuf_wait_any *args)
+{
+	struct sabuf_sleeper sl = { .task = current, .state = SABUF_WAITER_QUEUED };
+	u32 clockid = args->clockid;
+	bool has_deadline, relative, timed_out = false;
+	ktime_t deadline = 0;
+	unsigned int i;
+	long ret = 0;
+
+	has_deadline = sabuf_wait_deadline(args->timeout_ns, args->flags, &clockid, &deadline);
+	relative = has_deadline && !(args->flags & SABUF_WAIT_ABSTIME);
+	for (i = 0; i < n; i++) {
+		items[i].w.sleeper = &sl;
+		items[i].w.index = i;
+		ret = sabuf_any_enqueue(&items[i]);
+		put_page(items[i].page);
+		items[i].page = NULL;
+		if (ret)
+			break;
+	}
+	if (ret) {
+		/* not-equal (or no memory) at item i, unless a notify got us first */
+		unsigned int at = i;
+
+		if (!sleeper_claim(&sl))
+			goto woken;
+		sabuf_any_leave(items, n, -1);
+		return ret == -EAGAIN ? SABUF_WAIT_ANY_NOT_EQUAL | at : ret;
+	}
+
+	for (;;) {
+		set_current_state(TASK_INTERRUPTIBLE);	/* (D) */
+		if (smp_load_acquire(&sl.state) == SABUF_WAITER_WOKEN)	/* pairs with (C) */
+			break;
+		if (signal_pending(current))
+			break;
+		if (has_deadline && ktime_compare(sabuf_clock_now(clockid), deadline) >= 0) {
+			timed_out = true;
+			break;
+		}
+		if (!has_deadline) {
+			schedule();
+		} else if (!schedule_hrtimeout_range_clock(&deadline, current->timer_slack_ns,
+							   HRTIMER_MODE_ABS, clockid)) {
+			timed_out = true;
+			break;
+		}
+	}
+	__set_current_state(TASK_RUNNING);
+
+	if (smp_load_acquire(&sl.state) == SABUF_WAITER_WOKEN || !sleeper_claim(&sl))
+		goto woken;
+	sabuf_any_leave(items, n, -1);
+	if (timed_out)
+		return -ETIMEDOUT;
+	return relative ? -ERESTARTNOHAND : -ERESTARTSYS;
+
+woken:
+	sabuf_wait_for_woken(&sl);
+	sabuf_any_leave(items, n, sl.which);
+	return sl.which;
+}
+
+long sabuf_ioctl_wait_any(const struct sabuf_wait_any *args)
+{
+	struct sabuf_wait_any_item *uitems;
+	struct sabuf_any_item *items;
+	unsigned int i, n = args->count;
+	long ret;
+
+	if (args->flags & ~SABUF_WAIT_ANY_FLAGS_VALID || args->reserved)
+		return -EINVAL;
+	if (!n || n > SABUF_WAIT_ANY_MAX)
+		return -EINVAL;
+	if (args->clockid != CLOCK_MONOTONIC && args->clockid != CLOCK_REALTIME)
+		return -EINVAL;
+	uitems = memdup_user(u64_to_user_ptr(args->items), n * sizeof(*uitems));
+	if (IS_ERR(uitems))
+		return PTR_ERR(uitems);
+	items = kcalloc(n, sizeof(*items), GFP_KERNEL);
+	ret = -ENOMEM;
+	if (!items)
+		goto out_uitems;
+	for (i = 0; i < n; i++) {
+		ret = sabuf_any_item_get(&items[i], &uitems[i]);
+		if (ret)
+			goto out_items;
+	}
+	/* Pages may need swapping in: before any bucket lock. */
+	for (i = 0; i < n; i++) {
+		items[i].page = sabuf_backing_get_page(items[i].buf->backing,
+						       items[i].offset >> PAGE_SHIFT);
+		if (IS_ERR(items[i].page)) {
+			ret = PTR_ERR(items[i].page);
+			items[i].page = NULL;
+			goto out_items;
+		}
+	}
+	ret = sabuf_any_sleep(items, n, args);
+out_items:
+	for (i = 0; i < n; i++) {
+		if (items[i].page)
+			put_page(items[i].page);
+		if (items[i].file)
+			fput(items[i].file);
+	}
+	kfree(items);
+out_uitems:
+	kfree(uitems);
 	return ret;
 }
 

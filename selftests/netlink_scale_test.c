@@ -24,6 +24,7 @@
 #include <linux/sabuf_netlink.h>
 
 #define NR_QUEUES	10000
+#define MIN_QUEUES	4000	/* past ABI 1's 16-bit nest overflow (~2730) */
 #define NR_BUFFERS	100000
 #define RECV_SIZE	(64 * 1024)
 
@@ -227,30 +228,36 @@ TEST_F_TIMEOUT(scale, queues_dump_lists_ten_thousand_offsets, 600)
 	struct queues_seen seen = { 0 };
 	struct sabuf_t_buf b;
 	pthread_attr_t attr;
-	int nl, family, woken = 0;
+	int nl, family, woken = 0, n;
 
 	ASSERT_TRUE(args && threads);
 	SABUF_T_BUF_NEW(&b, 4 * NR_QUEUES);
 	ASSERT_EQ(0, pthread_attr_init(&attr));
 	ASSERT_EQ(0, pthread_attr_setstacksize(&attr, PTHREAD_STACK_MIN));
-	for (int i = 0; i < NR_QUEUES; i++) {
-		args[i].w = sabuf_t_wait_args(4, 4ull * i, 0, -1);
-		args[i].fd = b.fd;
-		ASSERT_EQ(0, pthread_create(&threads[i], &attr, waiter_main, &args[i]))
-			TH_LOG("thread %d", i);
+	for (n = 0; n < NR_QUEUES; n++) {
+		int ret;
+
+		args[n].w = sabuf_t_wait_args(4, 4ull * n, 0, -1);
+		args[n].fd = b.fd;
+		ret = pthread_create(&threads[n], &attr, waiter_main, &args[n]);
+		if (ret == EAGAIN && n >= MIN_QUEUES)
+			break;	/* a kernel with big stacks (KASAN) runs out of memory first */
+		ASSERT_EQ(0, ret) TH_LOG("thread %d", n);
 	}
+	if (n < NR_QUEUES)
+		TH_LOG("only %d threads could be made: %d waited-on offsets", n, n);
 	/* every one asleep: the buffer's waiter count says so */
 	for (int i = 0; i < 600 && woken == 0; i++) {
 		unsigned int sum = 0;
 
 		for (uint32_t s = 0; s < b.info.counters_slots; s++)
 			sum += __atomic_load_n(&b.counters[s], __ATOMIC_SEQ_CST);
-		if (sum == NR_QUEUES)
+		if (sum == (unsigned int)n)
 			woken = 1;
 		else
 			sabuf_t_sleep_ms(100);
 	}
-	ASSERT_EQ(1, woken) TH_LOG("not all %d waiters queued", NR_QUEUES);
+	ASSERT_EQ(1, woken) TH_LOG("not all %d waiters queued", n);
 
 	nl = nl_open();
 	ASSERT_LE(0, nl);
@@ -261,13 +268,13 @@ TEST_F_TIMEOUT(scale, queues_dump_lists_ten_thousand_offsets, 600)
 			      &b.info.id, 8));
 	ASSERT_EQ(0, recv_all(nl, queues_cb, &seen));
 	EXPECT_STREQ("", seen.bad);
-	EXPECT_EQ((unsigned int)NR_QUEUES, seen.count);
+	EXPECT_EQ((unsigned int)n, seen.count);
 	TH_LOG("%u queues in %u messages", seen.count, seen.msgs);
 
 	/* the CLI shows them all too */
 	{
 		char cmd[128], line[256];
-		unsigned int n = 0;
+		unsigned int shown = 0;
 		FILE *p;
 
 		snprintf(cmd, sizeof(cmd), "sabuf show %llu --json 2>&1",
@@ -276,17 +283,17 @@ TEST_F_TIMEOUT(scale, queues_dump_lists_ten_thousand_offsets, 600)
 		ASSERT_NE(NULL, p);
 		while (fgets(line, sizeof(line), p)) {
 			for (char *at = line; (at = strstr(at, "\"offset\"")); at++)
-				n++;
+				shown++;
 		}
 		EXPECT_EQ(0, pclose(p));
-		EXPECT_EQ((unsigned int)NR_QUEUES, n);
+		EXPECT_EQ((unsigned int)n, shown);
 	}
 
 	woken = 0;
-	for (int i = 0; i < NR_QUEUES; i++)
+	for (int i = 0; i < n; i++)
 		woken += sabuf_t_notify(b.fd, 4ull * i, 1);
-	EXPECT_EQ(NR_QUEUES, woken);
-	for (int i = 0; i < NR_QUEUES; i++) {
+	EXPECT_EQ(n, woken);
+	for (int i = 0; i < n; i++) {
 		void *ret;
 
 		pthread_join(threads[i], &ret);

@@ -126,6 +126,24 @@ int sabuf_wait64_clock(struct sabuf *sb, const int64_t *addr, int64_t expected,
 int sabuf_notify(struct sabuf *sb, const void *addr, unsigned int count);
 
 /*
+ * Wait on any of n (1..SABUF_WAIT_ANY_MAX) words, 32- or 64-bit, in any
+ * buffers: SABUF_OK with *which = the item whose notify woke the caller
+ * (that notify counted it, no other does); SABUF_NOT_EQUAL with *which =
+ * the lowest item whose word already differs; SABUF_TIMED_OUT; -errno.
+ */
+#ifndef SABUF_WAIT_ANY_MAX
+#define SABUF_WAIT_ANY_MAX 128
+#endif
+struct sabuf_wait_item {
+	struct sabuf *sb;	/* the buffer holding the word: items may mix buffers */
+	const void   *addr;	/* a naturally aligned word in it */
+	int64_t       expected;	/* for size 4: an int32_t value */
+	unsigned int  size;	/* 4 or 8 */
+};
+int sabuf_wait_any(const struct sabuf_wait_item *items, unsigned int n,
+		   int64_t timeout_ns, unsigned int *which);
+
+/*
  * Notify up to count waiters of notify_addr, then wait as sabuf_wait32/64
  * on wait_addr, in one system call (request/response handoff); returns the
  * wait's result. A signal handler ends it with -EINTR (it cannot restart

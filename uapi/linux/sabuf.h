@@ -86,6 +86,7 @@ struct sabuf_create {
 #define SABUF_FEATURE_SHMEM		(1ULL << 11)	/* swappable pages, THP, NUMA policy, own file */
 #define SABUF_FEATURE_ROBUST		(1ULL << 12)	/* SABUF_IOC_ROBUST_REGISTER, SABUF_WAIT_ROBUST */
 #define SABUF_FEATURE_NOTIFY_WAIT	(1ULL << 13)	/* SABUF_IOC_NOTIFY_WAIT */
+#define SABUF_FEATURE_WAIT_ANY		(1ULL << 14)	/* SABUF_IOC_WAIT_ANY */
 
 /* sabuf_info.flags */
 #define SABUF_INFO_GROWABLE	(1u << 0)
@@ -256,6 +257,46 @@ struct sabuf_notify_wait {
 };
 #define SABUF_NOTIFY_WAIT_SIZE_VER0	64
 
+/* One word of a SABUF_IOC_WAIT_ANY. */
+struct sabuf_wait_any_item {
+	__s32 fd;		/* a sabuf fd of the word's buffer (read-only is fine) */
+	__u32 flags;		/* exactly one of SABUF_WAIT_SIZE_U32/_U64 */
+	__u64 offset;		/* naturally aligned, inside the current length */
+	__u64 expected;		/* for 32 bits: the int32 through a __u32 cast */
+};
+#define SABUF_WAIT_ANY_ITEM_FLAGS_VALID	0x3u
+#define SABUF_WAIT_ANY_MAX		128
+#define SABUF_WAIT_ANY_FLAGS_VALID	SABUF_WAIT_ABSTIME
+#define SABUF_WAIT_ANY_NOT_EQUAL	0x10000		/* result bit, see below */
+
+/*
+ * SABUF_IOC_WAIT_ANY: sleep while every item's word holds its expected
+ * value, until a notify of any item's index picks the caller. The caller
+ * holds a place in each item's FIFO queue; the first notify to pick it
+ * counts it (returns 1 for it), and it leaves every other queue at once:
+ * no other notify counts it. Items may name different buffers and mix
+ * 32- and 64-bit words. Timeouts and signals as SABUF_IOC_WAIT (timeout_ns
+ * < 0 forever; SABUF_WAIT_ABSTIME with clockid; a relative wait ends with
+ * EINTR after a handler).
+ *
+ * Returns i (0 <= i < count) when a notify of item i woke it, or
+ * SABUF_WAIT_ANY_NOT_EQUAL | i when item i was the first whose word did
+ * not hold its expected value (the lowest i, in the order items are
+ * queued), or fails with ETIMEDOUT, EINTR, EINVAL (count 0 or above
+ * SABUF_WAIT_ANY_MAX, bad flags, size, alignment, clock, reserved != 0, an
+ * fd that is no sabuf handle), EBADF (an fd that is not open), EBADFD (an
+ * empty handle), ERANGE, EFAULT.
+ */
+struct sabuf_wait_any {
+	__u64 items;		/* user pointer to count struct sabuf_wait_any_item */
+	__u32 count;
+	__u32 flags;		/* SABUF_WAIT_ABSTIME */
+	__s64 timeout_ns;
+	__u32 clockid;
+	__u32 reserved;		/* must be 0 */
+};
+#define SABUF_WAIT_ANY_SIZE_VER0	32
+
 #define SABUF_ROBUST_FLAGS_VALID	0x0u
 #define SABUF_ROBUST_ID_MASK		0x3fffffffu
 #define SABUF_ROBUST_ID_MAX		(SABUF_ROBUST_ID_MASK - 1)	/* the mask itself is never an id */
@@ -286,5 +327,6 @@ struct sabuf_robust {
 #define SABUF_IOC_DUP_READONLY	_IOW(SABUF_IOC_MAGIC, 0x06, struct sabuf_dup)
 #define SABUF_IOC_ROBUST_REGISTER _IOW(SABUF_IOC_MAGIC, 0x07, struct sabuf_robust)
 #define SABUF_IOC_NOTIFY_WAIT	_IOW(SABUF_IOC_MAGIC, 0x08, struct sabuf_notify_wait)
+#define SABUF_IOC_WAIT_ANY	_IOW(SABUF_IOC_MAGIC, 0x09, struct sabuf_wait_any)
 
 #endif /* _UAPI_LINUX_SABUF_H */
