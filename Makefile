@@ -227,3 +227,13 @@ clean:
 		if [ -f $$d/Makefile ]; then $(MAKE) -C $$d $(SUBMAKE_VARS) clean; fi; \
 	done
 	rm -rf $(BUILD)
+
+# The Node.js binding (bindings/node/): its addon and tests, run in the VM
+# with this machine's node: make check-node (T=test/x.test.js for one file).
+.PHONY: node check-node
+node: lib
+	$(call submake,bindings/node)
+
+check-node: all node
+	@node=$$(readlink -f "$$(command -v node || command -v nodejs)") && \
+	tools/sabuf-vm --add "$$node" --add $(BUILD)/node/sabuf -- sabuf-node-tests $(T)

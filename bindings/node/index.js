@@ -1,0 +1,191 @@
+'use strict';
+// sabuf for Node.js: a real SharedArrayBuffer on a /dev/sabuf buffer, and
+// Atomics.wait / waitAsync / notify whose waiters may be in any process,
+// JavaScript or C. See README.md.
+//
+// This file does every ECMAScript step of Atomics.wait, Atomics.waitAsync
+// and Atomics.notify (ES2024, 25.4.3.14 DoWait, 25.4.15 Atomics.notify) in
+// the spec's order: ValidateIntegerTypedArray (TypeError), the buffer check
+// (TypeError: here it must be a sabuf SharedArrayBuffer), ValidateAtomicAccess
+// (ToIndex: RangeError), ToInt32 / ToBigInt64 of the value, ToNumber of the
+// timeout (NaN and +Infinity: forever; negative: 0), ToIntegerOrInfinity of
+// the count. The native addon (src/addon.c) gets checked numbers only.
+
+const util = require('util');
+const path = require('path');
+
+function loadAddon() {
+  const candidates = [];
+  if (process.env.SABUF_NODE_ADDON) candidates.push(process.env.SABUF_NODE_ADDON);
+  candidates.push(
+    path.join(__dirname, 'sabuf.node'),                            // staged package, make install
+    path.join(__dirname, 'build', 'Release', 'sabuf.node'),        // node-gyp's place
+    path.join(__dirname, '..', '..', 'build', 'node', 'sabuf', 'sabuf.node'), // in the source tree
+  );
+  let first;
+  for (const file of candidates) {
+    try {
+      return require(file);
+    } catch (err) {
+      if (err.code !== 'MODULE_NOT_FOUND' || !String(err.message).includes(file)) throw err;
+      first = first || err;
+    }
+  }
+  const err = new Error(`sabuf: the native addon is not built (looked for ${candidates.join(', ')}); ` +
+                        'run `make -C bindings/node` (or `make node`) first');
+  err.code = 'MODULE_NOT_FOUND';
+  err.cause = first;
+  throw err;
+}
+
+const native = loadAddon();
+
+// The intrinsics, taken now: a typed array's own or inherited "buffer",
+// "length", ... properties can be overridden, its internal slots cannot.
+const TypedArrayPrototype = Object.getPrototypeOf(Int8Array.prototype);
+const intrinsic = (key) => Object.getOwnPropertyDescriptor(TypedArrayPrototype, key).get;
+const taName = intrinsic(Symbol.toStringTag);   // undefined for anything but a typed array
+const taBuffer = intrinsic('buffer');
+const taLength = intrinsic('length');
+const taByteOffset = intrinsic('byteOffset');
+const { isSharedArrayBuffer } = util.types;
+const { apply } = Reflect;
+const atomicsLoad = Atomics.load;
+const atomicsNotify = Atomics.notify;
+const asIntN = BigInt.asIntN;
+const { trunc, max } = Math;
+const U8 = Uint8Array;
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+
+const RESULTS = ['ok', 'not-equal', 'timed-out'];
+
+// SharedArrayBuffer -> native handle of its mapping, or null for one that is
+// not a sabuf buffer. A buffer that came by postMessage is a new object in
+// this isolate: the addon finds its mapping by address.
+const handles = new WeakMap();
+
+function handleOf(sab) {
+  let h = handles.get(sab);
+  if (h === undefined) {
+    h = native.handle(new U8(sab));
+    handles.set(sab, h);
+  }
+  return h;
+}
+
+function toIntegerOrInfinity(value) {
+  const n = +value;                 // ToNumber: TypeError for a BigInt or a Symbol
+  if (n !== n || n === 0) return 0;
+  return trunc(n);
+}
+
+function toIndex(value, what) {
+  const n = toIntegerOrInfinity(value);
+  if (n < 0 || n > MAX_SAFE) throw new RangeError(`${what} must be an integer in [0, 2^53 - 1], got ${String(n)}`);
+  return n;
+}
+
+// ValidateIntegerTypedArray(ta, waitable = true): returns true for a BigInt64Array.
+function validateWaitable(ta, fn) {
+  const name = typeof ta === 'object' && ta !== null ? apply(taName, ta, []) : undefined;
+  if (name === 'Int32Array') return false;
+  if (name === 'BigInt64Array') return true;
+  throw new TypeError(`sabuf.${fn}: the first argument must be an Int32Array or a BigInt64Array` +
+                      (name ? `, not a ${name}` : ''));
+}
+
+function sabufHandle(ta, fn) {
+  const buffer = apply(taBuffer, ta, []);
+  const h = isSharedArrayBuffer(buffer) ? handleOf(buffer) : null;
+  if (h === null) {
+    throw new TypeError(`sabuf.${fn}: the typed array must be on a SharedArrayBuffer made by ` +
+                        'sabuf.create() or sabuf.attach()' +
+                        (isSharedArrayBuffer(buffer) ? '' : ' (this one is not even shared)'));
+  }
+  return h;
+}
+
+// ValidateAtomicAccess: the index's byte offset in the buffer.
+function atomicAccess(ta, index, is64) {
+  const i = toIndex(index, 'index');
+  if (i >= apply(taLength, ta, [])) throw new RangeError(`index ${i} is out of range`);
+  return { i, off: apply(taByteOffset, ta, []) + i * (is64 ? 8 : 4) };
+}
+
+function toTimeout(timeout) {
+  const q = +timeout;
+  if (q !== q || q === Infinity) return Infinity;
+  if (q === -Infinity) return 0;
+  return max(q, 0);
+}
+
+// The common steps of DoWait: [handle, index, byte offset, value, is64, timeout ms].
+function waitArgs(ta, index, value, timeout, fn) {
+  const is64 = validateWaitable(ta, fn);
+  const h = sabufHandle(ta, fn);
+  const { i, off } = atomicAccess(ta, index, is64);
+  const v = is64 ? asIntN(64, value) : (+value) | 0;   // ToBigInt64 (TypeError for a Number) / ToInt32
+  const t = toTimeout(timeout);
+  return [h, i, off, v, is64, t];
+}
+
+/** A new SharedArrayBuffer of byteLength zero-filled bytes on a /dev/sabuf buffer. */
+function create(byteLength) {
+  const n = toIndex(byteLength, 'byteLength');
+  if (n === 0) throw new RangeError('sabuf.create: byteLength must be at least 1 (a /dev/sabuf buffer is never empty)');
+  return native.create(n);
+}
+
+/** The SharedArrayBuffer of a buffer fd (inherited, received); the fd is dup'ed, yours to close. */
+function attach(fd) {
+  if (typeof fd !== 'number') {
+    const err = new TypeError(`sabuf.attach: fd must be a number, got ${typeof fd}`);
+    err.code = 'ERR_INVALID_ARG_TYPE';
+    throw err;
+  }
+  if (!Number.isInteger(fd) || fd < 0 || fd > 0x7fffffff) {
+    const err = new RangeError(`sabuf.attach: fd must be an integer >= 0 and <= 2147483647, got ${fd}`);
+    err.code = 'ERR_OUT_OF_RANGE';
+    throw err;
+  }
+  return native.attach(fd);
+}
+
+/** This process's fd of the buffer under sab (owned by the buffer: do not close it). */
+function fd(sab) {
+  const h = isSharedArrayBuffer(sab) ? handleOf(sab) : null;
+  if (h === null) throw new TypeError('sabuf.fd: the argument must be a SharedArrayBuffer made by sabuf.create() or sabuf.attach()');
+  return native.fd(h);
+}
+
+/** Atomics.wait, with waiters in every process: 'ok' | 'not-equal' | 'timed-out'. */
+function wait(ta, index, value, timeout) {
+  const [h, , off, v, is64, t] = waitArgs(ta, index, value, timeout, 'wait');
+  return RESULTS[native.wait(h, off, v, is64, t)];
+}
+
+/** Atomics.waitAsync: { async: false, value } or { async: true, value: Promise<'ok' | 'timed-out'> }. */
+function waitAsync(ta, index, value, timeout) {
+  const [h, i, off, v, is64, t] = waitArgs(ta, index, value, timeout, 'waitAsync');
+  if (atomicsLoad(ta, i) !== v) return { async: false, value: 'not-equal' };
+  if (t === 0) return { async: false, value: 'timed-out' };
+  const r = native.waitAsync(h, off, v, is64, t);
+  if (typeof r === 'number') return { async: false, value: 'not-equal' };
+  return { async: true, value: r };
+}
+
+/** Atomics.notify: wakes up to count (default: all) waiters of ta[index], in FIFO order, in every process. */
+function notify(ta, index, count) {
+  const is64 = validateWaitable(ta, 'notify');
+  if (!isSharedArrayBuffer(apply(taBuffer, ta, []))) {
+    // Not shared: nobody can wait on it, and Atomics.notify says 0 after
+    // checking the index and count (in its own order).
+    return apply(atomicsNotify, Atomics, [ta, index, count]);
+  }
+  const h = sabufHandle(ta, 'notify');
+  const { off } = atomicAccess(ta, index, is64);
+  const c = count === undefined ? Infinity : max(toIntegerOrInfinity(count), 0);
+  return native.notify(h, off, c);
+}
+
+module.exports = { create, attach, fd, wait, waitAsync, notify };
