@@ -228,12 +228,15 @@ clean:
 	done
 	rm -rf $(BUILD)
 
-# The Node.js binding (bindings/node/): its addon and tests, run in the VM
-# with this machine's node: make check-node (T=test/x.test.js for one file).
+# The Node.js binding (bindings/node/): part of `make` (skipped when there
+# is no node with headers) and of `make check` (the selftest
+# node_binding_test); alone, in the VM with this machine's node:
+# make check-node (T=test/x.test.js for one file).
 .PHONY: node check-node
+all: node
 node: lib
 	$(call submake,bindings/node)
 
 check-node: all node
 	@node=$$(readlink -f "$$(command -v node || command -v nodejs)") && \
-	tools/sabuf-vm --add "$$node" --add $(BUILD)/node/sabuf -- sabuf-node-tests $(T)
+	tools/sabuf-vm --add "$$node" --add $(BUILD)/node/sabuf-node -- sabuf-node-tests $(T)

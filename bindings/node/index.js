@@ -19,8 +19,9 @@ function loadAddon() {
   if (process.env.SABUF_NODE_ADDON) candidates.push(process.env.SABUF_NODE_ADDON);
   candidates.push(
     path.join(__dirname, 'sabuf.node'),                            // staged package, make install
+    path.join(__dirname, 'build', 'sabuf-node', 'sabuf.node'),          // the build/ link (make)
     path.join(__dirname, 'build', 'Release', 'sabuf.node'),        // node-gyp's place
-    path.join(__dirname, '..', '..', 'build', 'node', 'sabuf', 'sabuf.node'), // in the source tree
+    path.join(__dirname, '..', '..', 'build', 'node', 'sabuf-node', 'sabuf.node'), // in the source tree
   );
   let first;
   for (const file of candidates) {

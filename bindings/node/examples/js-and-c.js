@@ -13,7 +13,7 @@ const sabuf = require('..');
 
 const rounds = Number(process.argv[2] || 1000);
 const cPeer = [path.join(__dirname, 'c-peer'),
-  path.join(__dirname, '..', '..', '..', 'build', 'node', 'sabuf', 'examples', 'c-peer')]
+  path.join(__dirname, '..', '..', '..', 'build', 'node', 'sabuf-node', 'examples', 'c-peer')]
   .find((f) => fs.existsSync(f));
 if (!cPeer) throw new Error('c-peer is not built: make -C bindings/node');
 
