@@ -232,7 +232,7 @@ clean:
 # is no node with headers) and of `make check` (the selftest
 # node_binding_test); alone, in the VM with this machine's node:
 # make check-node (T=test/x.test.js for one file).
-.PHONY: node check-node
+.PHONY: node check-node bench-node
 all: node
 node: lib
 	$(call submake,bindings/node)
@@ -240,3 +240,10 @@ node: lib
 check-node: all node
 	@node=$$(readlink -f "$$(command -v node || command -v nodejs)") && \
 	tools/sabuf-vm --add "$$node" --add $(BUILD)/node/sabuf-node -- sabuf-node-tests $(T)
+
+# Ping-pong between Node processes through sabuf, against Node's IPC channel
+# and Atomics between Workers (bindings/node/bench/pingpong.js), in the VM.
+bench-node: all node
+	@node=$$(readlink -f "$$(command -v node || command -v nodejs)") && \
+	tools/sabuf-vm --add "$$node" --add $(BUILD)/node/sabuf-node -- \
+		sh -c 'node /opt/sabuf/add/sabuf-node/bench/pingpong.js $(BENCH_NODE_ARGS)' | tee $(BUILD)/bench-node.log
