@@ -229,11 +229,13 @@ clean:
 	rm -rf $(BUILD)
 
 # The Node.js binding (bindings/node/): part of `make` (skipped when there
-# is no node with headers) and of `make check` (the selftest
-# node_binding_test); alone, in the VM with this machine's node:
+# is no node with headers), of `make install` (into node's own global
+# folder, /usr/lib/node/sabuf for /usr/bin/node) and of `make check` (the
+# selftest node_binding_test); alone, in the VM with this machine's node:
 # make check-node (T=test/x.test.js for one file).
 .PHONY: node check-node bench-node
 all: node
+INSTALL_SUBDIRS += bindings/node
 node: lib
 	$(call submake,bindings/node)
 
