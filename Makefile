@@ -237,6 +237,7 @@ clean:
 all: node
 INSTALL_SUBDIRS += bindings/node
 node: lib
+	@command -v node >/dev/null || command -v nodejs >/dev/null || tools/install-deps nodejs libnode-dev
 	$(call submake,bindings/node)
 
 check-node: all node
