@@ -43,8 +43,10 @@ const native = loadAddon();
 
 // The intrinsics, taken now: a typed array's own or inherited "buffer",
 // "length", ... properties can be overridden, its internal slots cannot.
+// uncurry(f)(x, ...args) is f.call(x, ...args), immune to a patched .call.
+const uncurry = Function.prototype.bind.bind(Function.prototype.call);
 const TypedArrayPrototype = Object.getPrototypeOf(Int8Array.prototype);
-const intrinsic = (key) => Object.getOwnPropertyDescriptor(TypedArrayPrototype, key).get;
+const intrinsic = (key) => uncurry(Object.getOwnPropertyDescriptor(TypedArrayPrototype, key).get);
 const taName = intrinsic(Symbol.toStringTag);   // undefined for anything but a typed array
 const taBuffer = intrinsic('buffer');
 const taLength = intrinsic('length');
@@ -57,19 +59,24 @@ const asIntN = BigInt.asIntN;
 const { trunc, max } = Math;
 const U8 = Uint8Array;
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+const weakGet = uncurry(WeakMap.prototype.get);
+const weakSet = uncurry(WeakMap.prototype.set);
 
 const RESULTS = ['ok', 'not-equal', 'timed-out'];
 
 // SharedArrayBuffer -> native handle of its mapping, or null for one that is
 // not a sabuf buffer. A buffer that came by postMessage is a new object in
-// this isolate: the addon finds its mapping by address.
+// this isolate: the addon finds its mapping by address. Only
+// SharedArrayBuffers are keys, so a hit needs no other check.
 const handles = new WeakMap();
 
-function handleOf(sab) {
-  let h = handles.get(sab);
+// The handle of buffer's mapping, or null (not a sabuf SharedArrayBuffer).
+function handleOf(buffer) {
+  let h = weakGet(handles, buffer);
   if (h === undefined) {
-    h = native.handle(new U8(sab));
-    handles.set(sab, h);
+    if (!isSharedArrayBuffer(buffer)) return null;
+    h = native.handle(new U8(buffer));
+    weakSet(handles, buffer, h);
   }
   return h;
 }
@@ -88,7 +95,7 @@ function toIndex(value, what) {
 
 // ValidateIntegerTypedArray(ta, waitable = true): returns true for a BigInt64Array.
 function validateWaitable(ta, fn) {
-  const name = typeof ta === 'object' && ta !== null ? apply(taName, ta, []) : undefined;
+  const name = typeof ta === 'object' && ta !== null ? taName(ta) : undefined;
   if (name === 'Int32Array') return false;
   if (name === 'BigInt64Array') return true;
   throw new TypeError(`sabuf.${fn}: the first argument must be an Int32Array or a BigInt64Array` +
@@ -96,8 +103,8 @@ function validateWaitable(ta, fn) {
 }
 
 function sabufHandle(ta, fn) {
-  const buffer = apply(taBuffer, ta, []);
-  const h = isSharedArrayBuffer(buffer) ? handleOf(buffer) : null;
+  const buffer = taBuffer(ta);
+  const h = handleOf(buffer);
   if (h === null) {
     throw new TypeError(`sabuf.${fn}: the typed array must be on a SharedArrayBuffer made by ` +
                         'sabuf.create() or sabuf.attach()' +
@@ -109,8 +116,8 @@ function sabufHandle(ta, fn) {
 // ValidateAtomicAccess: the index's byte offset in the buffer.
 function atomicAccess(ta, index, is64) {
   const i = toIndex(index, 'index');
-  if (i >= apply(taLength, ta, [])) throw new RangeError(`index ${i} is out of range`);
-  return { i, off: apply(taByteOffset, ta, []) + i * (is64 ? 8 : 4) };
+  if (i >= taLength(ta)) throw new RangeError(`index ${i} is out of range`);
+  return i;
 }
 
 function toTimeout(timeout) {
@@ -120,14 +127,21 @@ function toTimeout(timeout) {
   return max(q, 0);
 }
 
-// The common steps of DoWait: [handle, index, byte offset, value, is64, timeout ms].
-function waitArgs(ta, index, value, timeout, fn) {
+// DoWait's steps up to the timeout; then wait or waitAsync proper.
+function doWait(ta, index, value, timeout, sync) {
+  const fn = sync ? 'wait' : 'waitAsync';
   const is64 = validateWaitable(ta, fn);
   const h = sabufHandle(ta, fn);
-  const { i, off } = atomicAccess(ta, index, is64);
+  const i = atomicAccess(ta, index, is64);
   const v = is64 ? asIntN(64, value) : (+value) | 0;   // ToBigInt64 (TypeError for a Number) / ToInt32
   const t = toTimeout(timeout);
-  return [h, i, off, v, is64, t];
+  const off = taByteOffset(ta) + i * (is64 ? 8 : 4);
+  if (sync) return RESULTS[is64 ? native.wait64(h, off, v, t) : native.wait32(h, off, v, t)];
+  if (atomicsLoad(ta, i) !== v) return { async: false, value: 'not-equal' };
+  if (t === 0) return { async: false, value: 'timed-out' };
+  const r = native.waitAsync(h, off, v, is64, t);
+  if (typeof r === 'number') return { async: false, value: 'not-equal' };
+  return { async: true, value: r };
 }
 
 /** A new SharedArrayBuffer of byteLength zero-filled bytes on a /dev/sabuf buffer. */
@@ -154,39 +168,38 @@ function attach(fd) {
 
 /** This process's fd of the buffer under sab (owned by the buffer: do not close it). */
 function fd(sab) {
-  const h = isSharedArrayBuffer(sab) ? handleOf(sab) : null;
+  const h = handleOf(sab);
   if (h === null) throw new TypeError('sabuf.fd: the argument must be a SharedArrayBuffer made by sabuf.create() or sabuf.attach()');
   return native.fd(h);
 }
 
 /** Atomics.wait, with waiters in every process: 'ok' | 'not-equal' | 'timed-out'. */
 function wait(ta, index, value, timeout) {
-  const [h, , off, v, is64, t] = waitArgs(ta, index, value, timeout, 'wait');
-  return RESULTS[native.wait(h, off, v, is64, t)];
+  return doWait(ta, index, value, timeout, true);
 }
 
 /** Atomics.waitAsync: { async: false, value } or { async: true, value: Promise<'ok' | 'timed-out'> }. */
 function waitAsync(ta, index, value, timeout) {
-  const [h, i, off, v, is64, t] = waitArgs(ta, index, value, timeout, 'waitAsync');
-  if (atomicsLoad(ta, i) !== v) return { async: false, value: 'not-equal' };
-  if (t === 0) return { async: false, value: 'timed-out' };
-  const r = native.waitAsync(h, off, v, is64, t);
-  if (typeof r === 'number') return { async: false, value: 'not-equal' };
-  return { async: true, value: r };
+  return doWait(ta, index, value, timeout, false);
 }
 
 /** Atomics.notify: wakes up to count (default: all) waiters of ta[index], in FIFO order, in every process. */
 function notify(ta, index, count) {
   const is64 = validateWaitable(ta, 'notify');
-  if (!isSharedArrayBuffer(apply(taBuffer, ta, []))) {
-    // Not shared: nobody can wait on it, and Atomics.notify says 0 after
-    // checking the index and count (in its own order).
-    return apply(atomicsNotify, Atomics, [ta, index, count]);
+  const buffer = taBuffer(ta);
+  let h = weakGet(handles, buffer);
+  if (h === undefined) {
+    if (!isSharedArrayBuffer(buffer)) {
+      // Not shared: nobody can wait on it, and Atomics.notify says 0 after
+      // checking the index and count (in its own order).
+      return apply(atomicsNotify, Atomics, [ta, index, count]);
+    }
+    h = handleOf(buffer);
   }
-  const h = sabufHandle(ta, 'notify');
-  const { off } = atomicAccess(ta, index, is64);
+  if (h === null) sabufHandle(ta, 'notify');   // throws the TypeError
+  const i = atomicAccess(ta, index, is64);
   const c = count === undefined ? Infinity : max(toIntegerOrInfinity(count), 0);
-  return native.notify(h, off, c);
+  return native.notify(h, taByteOffset(ta) + i * (is64 ? 8 : 4), c);
 }
 
 module.exports = { create, attach, fd, wait, waitAsync, notify };

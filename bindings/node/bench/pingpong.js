@@ -20,6 +20,15 @@
 //   node_pingpong_vs_workers_atomics  sabuf_procs / atomics_workers
 //
 //   node bench/pingpong.js [--rounds N] [--budget-ms MS] [--json FILE]
+//
+// With --round N it is one round of `make bench` instead (bench/vm-run-bench
+// runs it once a round): every peer once, the order rotated by N, and
+// bench/report.c's lines on stdout (progress on stderr):
+//
+//   @result node_pingpong sabuf|ipc|workers_atomics N MEDIAN_NS
+//   @result node_pingpong_workers sabuf|atomics N MEDIAN_NS
+//
+// The first tenth of each budget is a warm-up (JIT, caches), not recorded.
 const { Worker, isMainThread, workerData, parentPort } = require('worker_threads');
 const { spawn, fork } = require('child_process');
 const fs = require('fs');
@@ -56,6 +65,7 @@ function ping(i32, { wait, notify }, budgetNs) {
   const overhead = clockOverhead();
   const samples = [];
   const start = hr();
+  const warm = budgetNs / 10;
   let t1;
   do {
     const t0 = hr();
@@ -63,8 +73,8 @@ function ping(i32, { wait, notify }, budgetNs) {
     notify(i32, TURN, 1);
     while (Atomics.load(i32, TURN) === 1) wait(i32, TURN, 1);
     t1 = hr();
-    samples.push(Number(t1 - t0) - overhead);
-  } while (Number(t1 - start) < budgetNs);
+    if (Number(t0 - start) >= warm) samples.push(Number(t1 - t0) - overhead);
+  } while (Number(t1 - start) < budgetNs + warm);
   Atomics.store(i32, STOP, 1);
   Atomics.store(i32, TURN, 1);
   notify(i32, TURN);
@@ -121,13 +131,14 @@ const peers = {
     const overhead = clockOverhead();
     const samples = [];
     const start = hr();
+    const warm = budgetNs / 10;
     let t1;
     do {
       const t0 = hr();
       await new Promise((r) => { child.once('message', r); child.send(1); });
       t1 = hr();
-      samples.push(Number(t1 - t0) - overhead);
-    } while (Number(t1 - start) < budgetNs);
+      if (Number(t0 - start) >= warm) samples.push(Number(t1 - t0) - overhead);
+    } while (Number(t1 - start) < budgetNs + warm);
     child.disconnect();
     await new Promise((r) => child.on('exit', r));
     return samples;
@@ -144,7 +155,34 @@ async function workers(impl, sab, budgetNs) {
   return samples;
 }
 
+// bench/report.c's names: [bench, peer] of each peer here
+const REPORT = {
+  sabuf_procs: ['node_pingpong', 'sabuf'],
+  ipc_procs: ['node_pingpong', 'ipc'],
+  atomics_workers: ['node_pingpong', 'workers_atomics'],
+  sabuf_workers: ['node_pingpong_workers', 'sabuf'],
+};
+
+async function benchRound(round, budgetNs) {
+  const names = Object.keys(peers);
+  const k = round % names.length;
+  let out = '';
+  for (const name of names.slice(k).concat(names.slice(0, k))) {
+    const m = median(await peers[name](budgetNs));
+    out += `@result ${REPORT[name][0]} ${REPORT[name][1]} ${round} ${m.toPrecision(6)}\n`;
+    if (name === 'atomics_workers') out += `@result node_pingpong_workers atomics ${round} ${m.toPrecision(6)}\n`;
+    const progress = process.env.BENCH_PROGRESS ? `[${process.env.BENCH_PROGRESS}] ` : '';
+    process.stderr.write(`${progress}ping-pong, Node       ${name.padEnd(15)} round ${round}: ` +
+      `${(m / 1e3).toFixed(2).padStart(9)} us/round trip\n`);
+  }
+  process.stdout.write(out);
+}
+
 (async () => {
+  if (arg('--round') !== undefined) {
+    await benchRound(Number(arg('--round')), Number(arg('--budget-ms', 1000)) * 1e6);
+    return;
+  }
   const rounds = Number(arg('--rounds', 5));
   const budgetNs = Number(arg('--budget-ms', 1000)) * 1e6;
   const names = Object.keys(peers);

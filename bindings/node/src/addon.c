@@ -9,7 +9,8 @@
  *   attach(fd)                  -> SharedArrayBuffer
  *   handle(u8)                  -> external | null        (null: not a sabuf buffer)
  *   fd(h)                       -> int
- *   wait(h, off, v, is64, ms)   -> 0 ok | 1 not-equal | 2 timed-out
+ *   wait32(h, off, v, ms)       -> 0 ok | 1 not-equal | 2 timed-out
+ *   wait64(h, off, v, ms)       -> the same, v a BigInt
  *   waitAsync(h, off, v, is64, ms) -> 1 (not-equal) | Promise<'ok' | 'timed-out'>
  *   notify(h, off, count)       -> number woken
  *
@@ -367,16 +368,21 @@ struct wait_args {
 	int64_t timeout_ns;
 };
 
-static napi_value parse_wait(napi_env env, napi_callback_info info, struct wait_args *w)
+/* (h, off, v, ms) with is64 given, or (h, off, v, is64, ms) when is64 < 0 */
+static napi_value parse_wait(napi_env env, napi_callback_info info, struct wait_args *w, int is64)
 {
 	napi_value argv[5];
 	int64_t off;
 	double ms;
+	size_t n = is64 < 0 ? 5 : 4;
 
-	if (!get_args(env, info, 5, argv) || !(w->b = handle_of(env, argv[0])))
+	if (!get_args(env, info, n, argv) || !(w->b = handle_of(env, argv[0])))
 		return NULL;
 	CHECK(env, napi_get_value_int64(env, argv[1], &off));
-	CHECK(env, napi_get_value_bool(env, argv[3], &w->is64));
+	if (is64 < 0)
+		CHECK(env, napi_get_value_bool(env, argv[3], &w->is64));
+	else
+		w->is64 = is64;
 	if (w->is64) {
 		bool lossless;
 
@@ -387,7 +393,7 @@ static napi_value parse_wait(napi_env env, napi_callback_info info, struct wait_
 		CHECK(env, napi_get_value_int32(env, argv[2], &v));
 		w->expected = v;
 	}
-	CHECK(env, napi_get_value_double(env, argv[4], &ms));
+	CHECK(env, napi_get_value_double(env, argv[n - 1], &ms));
 	if (off < 0 || (uint64_t)off >= w->b->len || off % (w->is64 ? 8 : 4)) {
 		napi_throw_range_error(env, NULL, "sabuf: index out of range");
 		return NULL;
@@ -435,12 +441,12 @@ static napi_value result_int(napi_env env, int v)
 	return r;
 }
 
-static napi_value js_wait(napi_env env, napi_callback_info info)
+static napi_value do_wait(napi_env env, napi_callback_info info, int is64)
 {
 	struct wait_args w;
 	int ret;
 
-	if (!parse_wait(env, info, &w))
+	if (!parse_wait(env, info, &w, is64))
 		return NULL;
 	ret = wait_restarting(&w, NULL);
 	if (ret < 0) {
@@ -448,6 +454,16 @@ static napi_value js_wait(napi_env env, napi_callback_info info)
 		return NULL;
 	}
 	return result_int(env, ret);
+}
+
+static napi_value js_wait32(napi_env env, napi_callback_info info)
+{
+	return do_wait(env, info, 0);
+}
+
+static napi_value js_wait64(napi_env env, napi_callback_info info)
+{
+	return do_wait(env, info, 1);
 }
 
 static napi_value js_notify(napi_env env, napi_callback_info info)
@@ -670,7 +686,7 @@ static napi_value js_wait_async(napi_env env, napi_callback_info info)
 		napi_throw_error(env, "ENOMEM", "sabuf.waitAsync: out of memory");
 		return NULL;
 	}
-	if (!parse_wait(env, info, &p->w)) {
+	if (!parse_wait(env, info, &p->w, -1)) {
 		free(p);
 		return NULL;
 	}
@@ -759,7 +775,8 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */)
 		{ "attach", js_attach },
 		{ "handle", js_handle },
 		{ "fd", js_fd },
-		{ "wait", js_wait },
+		{ "wait32", js_wait32 },
+		{ "wait64", js_wait64 },
 		{ "waitAsync", js_wait_async },
 		{ "notify", js_notify },
 	};
