@@ -13,8 +13,9 @@
 // once, in an order that rotates from round to round so that the shared
 // machine's slow and fast stretches hit every peer alike. Every round trip
 // is timed (process.hrtime.bigint(), its own cost subtracted); the result
-// of a peer is the median of its rounds' medians. Prints one line per
-// measurement, then a JSON object with the medians (ns) and the ratios
+// of a peer is the median of its rounds' medians, a ratio the median of its
+// rounds' ratios. Prints one line per measurement, then a JSON object with
+// the medians (ns) and the ratios
 //
 //   node_pingpong_procs_vs_ipc        sabuf_procs / ipc_procs
 //   node_pingpong_vs_workers_atomics  sabuf_procs / atomics_workers
@@ -197,14 +198,17 @@ async function benchRound(round, budgetNs) {
     }
   }
   const med = Object.fromEntries(names.map((n) => [n, median(per[n])]));
+  // as bench/report.c: the median over rounds of each round's ratio (the
+  // peers of a round ran back to back, so a slow stretch hits both sides)
+  const ratio = (a, b) => median(per[a].map((x, r) => x / per[b][r]));
   const result = {
     node: process.version,
     rounds,
     budget_ms: budgetNs / 1e6,
     median_round_trip_ns: med,
-    node_pingpong_procs_vs_ipc: med.sabuf_procs / med.ipc_procs,
-    node_pingpong_vs_workers_atomics: med.sabuf_procs / med.atomics_workers,
-    node_pingpong_sabuf_workers_vs_atomics_workers: med.sabuf_workers / med.atomics_workers,
+    node_pingpong_procs_vs_ipc: ratio('sabuf_procs', 'ipc_procs'),
+    node_pingpong_vs_workers_atomics: ratio('sabuf_procs', 'atomics_workers'),
+    node_pingpong_sabuf_workers_vs_atomics_workers: ratio('sabuf_workers', 'atomics_workers'),
   };
   const json = JSON.stringify(result, null, 2);
   console.log(json);
