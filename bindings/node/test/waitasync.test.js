@@ -178,3 +178,24 @@ test('a waitAsync keeps its buffer mapped after the last JavaScript reference is
   assert.strictEqual(sabuf.notify(other, 0), 1);
   assert.strictEqual(await r.value, 'ok');
 });
+
+test('exact accounting: waitAsyncs with racing timeouts, notified one by one from another process', async () => {
+  const sab = sabuf.create(64);
+  const ta = new Int32Array(sab);
+  const notifier = node(sab, 'notifyloop', '0', '8');   // until ta[8] != 0
+  while (Atomics.load(ta, 9) === 0) await sleep(5);       // it is notifying
+  const outcomes = [];
+  for (let k = 0; k < 150; k++) {
+    const r = sabuf.waitAsync(ta, 0, 0, 1 + (k * 7) % 120);
+    assert.strictEqual(r.async, true);
+    outcomes.push(r.value);
+    if (k % 10 === 0) await sleep(1);
+  }
+  const values = await Promise.all(outcomes);
+  Atomics.store(ta, 8, 1);
+  const woken = Number(await notifier.done);
+  const ok = values.filter((v) => v === 'ok').length;
+  assert.ok(values.every((v) => v === 'ok' || v === 'timed-out'));
+  assert.strictEqual(ok, woken, 'every notify that counted a waiter settled exactly that one "ok"');
+  assert.ok(ok > 0, 'some were notified');
+});
