@@ -113,8 +113,8 @@ function sabufHandle(ta, fn) {
   return h;
 }
 
-// ValidateAtomicAccess: the index's byte offset in the buffer.
-function atomicAccess(ta, index, is64) {
+// ValidateAtomicAccess: the index, checked against the array's length.
+function atomicAccess(ta, index) {
   const i = toIndex(index, 'index');
   if (i >= taLength(ta)) throw new RangeError(`index ${i} is out of range`);
   return i;
@@ -132,7 +132,7 @@ function doWait(ta, index, value, timeout, sync) {
   const fn = sync ? 'wait' : 'waitAsync';
   const is64 = validateWaitable(ta, fn);
   const h = sabufHandle(ta, fn);
-  const i = atomicAccess(ta, index, is64);
+  const i = atomicAccess(ta, index);
   const v = is64 ? asIntN(64, value) : (+value) | 0;   // ToBigInt64 (TypeError for a Number) / ToInt32
   const t = toTimeout(timeout);
   const off = taByteOffset(ta) + i * (is64 ? 8 : 4);
@@ -197,7 +197,7 @@ function notify(ta, index, count) {
     h = handleOf(buffer);
   }
   if (h === null) sabufHandle(ta, 'notify');   // throws the TypeError
-  const i = atomicAccess(ta, index, is64);
+  const i = atomicAccess(ta, index);
   const c = count === undefined ? Infinity : max(toIntegerOrInfinity(count), 0);
   return native.notify(h, taByteOffset(ta) + i * (is64 ? 8 : 4), c);
 }
