@@ -231,7 +231,7 @@ clean:
 # The Node.js binding (bindings/node/): part of `make` (skipped when there
 # is no node with headers), of `make install` (into node's own global
 # folder, /usr/lib/node/sabuf for /usr/bin/node) and of `make check` (the
-# selftest node_binding_test); alone, in the VM with this machine's node:
+# selftests node_*_test); alone, in the VM with this machine's node:
 # make check-node (T=test/x.test.js for one file).
 .PHONY: node check-node bench-node
 all: node
