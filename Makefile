@@ -227,3 +227,26 @@ clean:
 		if [ -f $$d/Makefile ]; then $(MAKE) -C $$d $(SUBMAKE_VARS) clean; fi; \
 	done
 	rm -rf $(BUILD)
+
+# The Node.js binding (bindings/node/): part of `make` (skipped when there
+# is no node with headers), of `make install` (into node's own global
+# folder, /usr/lib/node/sabuf for /usr/bin/node) and of `make check` (the
+# selftests node_*_test); alone, in the VM with this machine's node:
+# make check-node (T=test/x.test.js for one file).
+.PHONY: node check-node bench-node
+all: node
+INSTALL_SUBDIRS += bindings/node
+node: lib
+	@command -v node >/dev/null || command -v nodejs >/dev/null || tools/install-deps nodejs libnode-dev
+	$(call submake,bindings/node)
+
+check-node: all node
+	@node=$$(readlink -f "$$(command -v node || command -v nodejs)") && \
+	tools/sabuf-vm --add "$$node" --add $(BUILD)/node/sabuf-node -- sabuf-node-tests $(T)
+
+# Ping-pong between Node processes through sabuf, against Node's IPC channel
+# and Atomics between Workers (bindings/node/bench/pingpong.js), in the VM.
+bench-node: all node
+	@node=$$(readlink -f "$$(command -v node || command -v nodejs)") && \
+	tools/sabuf-vm --add "$$node" --add $(BUILD)/node/sabuf-node -- \
+		sh -c 'node /opt/sabuf/add/sabuf-node/bench/pingpong.js $(BENCH_NODE_ARGS)' | tee $(BUILD)/bench-node.log

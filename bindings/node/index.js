@@ -1,0 +1,205 @@
+'use strict';
+// sabuf for Node.js: a real SharedArrayBuffer on a /dev/sabuf buffer, and
+// Atomics.wait / waitAsync / notify whose waiters may be in any process,
+// JavaScript or C. See README.md.
+//
+// This file does every ECMAScript step of Atomics.wait, Atomics.waitAsync
+// and Atomics.notify (ES2024, 25.4.3.14 DoWait, 25.4.15 Atomics.notify) in
+// the spec's order: ValidateIntegerTypedArray (TypeError), the buffer check
+// (TypeError: here it must be a sabuf SharedArrayBuffer), ValidateAtomicAccess
+// (ToIndex: RangeError), ToInt32 / ToBigInt64 of the value, ToNumber of the
+// timeout (NaN and +Infinity: forever; negative: 0), ToIntegerOrInfinity of
+// the count. The native addon (src/addon.c) gets checked numbers only.
+
+const util = require('util');
+const path = require('path');
+
+function loadAddon() {
+  const candidates = [];
+  if (process.env.SABUF_NODE_ADDON) candidates.push(process.env.SABUF_NODE_ADDON);
+  candidates.push(
+    path.join(__dirname, 'sabuf.node'),                            // staged package, make install
+    path.join(__dirname, 'build', 'sabuf-node', 'sabuf.node'),          // the build/ link (make)
+    path.join(__dirname, 'build', 'Release', 'sabuf.node'),        // node-gyp's place
+    path.join(__dirname, '..', '..', 'build', 'node', 'sabuf-node', 'sabuf.node'), // in the source tree
+  );
+  let first;
+  for (const file of candidates) {
+    try {
+      return require(file);
+    } catch (err) {
+      if (err.code !== 'MODULE_NOT_FOUND' || !String(err.message).includes(file)) throw err;
+      first = first || err;
+    }
+  }
+  const err = new Error(`sabuf: the native addon is not built (looked for ${candidates.join(', ')}); ` +
+                        'run `make -C bindings/node` (or `make node`) first');
+  err.code = 'MODULE_NOT_FOUND';
+  err.cause = first;
+  throw err;
+}
+
+const native = loadAddon();
+
+// The intrinsics, taken now: a typed array's own or inherited "buffer",
+// "length", ... properties can be overridden, its internal slots cannot.
+// uncurry(f)(x, ...args) is f.call(x, ...args), immune to a patched .call.
+const uncurry = Function.prototype.bind.bind(Function.prototype.call);
+const TypedArrayPrototype = Object.getPrototypeOf(Int8Array.prototype);
+const intrinsic = (key) => uncurry(Object.getOwnPropertyDescriptor(TypedArrayPrototype, key).get);
+const taName = intrinsic(Symbol.toStringTag);   // undefined for anything but a typed array
+const taBuffer = intrinsic('buffer');
+const taLength = intrinsic('length');
+const taByteOffset = intrinsic('byteOffset');
+const { isSharedArrayBuffer } = util.types;
+const { apply } = Reflect;
+const atomicsLoad = Atomics.load;
+const atomicsNotify = Atomics.notify;
+const asIntN = BigInt.asIntN;
+const { trunc, max } = Math;
+const U8 = Uint8Array;
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+const weakGet = uncurry(WeakMap.prototype.get);
+const weakSet = uncurry(WeakMap.prototype.set);
+
+const RESULTS = ['ok', 'not-equal', 'timed-out'];
+
+// SharedArrayBuffer -> native handle of its mapping, or null for one that is
+// not a sabuf buffer. A buffer that came by postMessage is a new object in
+// this isolate: the addon finds its mapping by address. Only
+// SharedArrayBuffers are keys, so a hit needs no other check.
+const handles = new WeakMap();
+
+// The handle of buffer's mapping, or null (not a sabuf SharedArrayBuffer).
+function handleOf(buffer) {
+  let h = weakGet(handles, buffer);
+  if (h === undefined) {
+    if (!isSharedArrayBuffer(buffer)) return null;
+    h = native.handle(new U8(buffer));
+    weakSet(handles, buffer, h);
+  }
+  return h;
+}
+
+function toIntegerOrInfinity(value) {
+  const n = +value;                 // ToNumber: TypeError for a BigInt or a Symbol
+  if (n !== n || n === 0) return 0;
+  return trunc(n);
+}
+
+function toIndex(value, what) {
+  const n = toIntegerOrInfinity(value);
+  if (n < 0 || n > MAX_SAFE) throw new RangeError(`${what} must be an integer in [0, 2^53 - 1], got ${String(n)}`);
+  return n;
+}
+
+// ValidateIntegerTypedArray(ta, waitable = true): returns true for a BigInt64Array.
+function validateWaitable(ta, fn) {
+  const name = typeof ta === 'object' && ta !== null ? taName(ta) : undefined;
+  if (name === 'Int32Array') return false;
+  if (name === 'BigInt64Array') return true;
+  throw new TypeError(`sabuf.${fn}: the first argument must be an Int32Array or a BigInt64Array` +
+                      (name ? `, not a ${name}` : ''));
+}
+
+function sabufHandle(ta, fn) {
+  const buffer = taBuffer(ta);
+  const h = handleOf(buffer);
+  if (h === null) {
+    throw new TypeError(`sabuf.${fn}: the typed array must be on a SharedArrayBuffer made by ` +
+                        'sabuf.create() or sabuf.attach()' +
+                        (isSharedArrayBuffer(buffer) ? '' : ' (this one is not even shared)'));
+  }
+  return h;
+}
+
+// ValidateAtomicAccess: the index, checked against the array's length.
+function atomicAccess(ta, index) {
+  const i = toIndex(index, 'index');
+  if (i >= taLength(ta)) throw new RangeError(`index ${i} is out of range`);
+  return i;
+}
+
+function toTimeout(timeout) {
+  const q = +timeout;
+  if (q !== q || q === Infinity) return Infinity;
+  if (q === -Infinity) return 0;
+  return max(q, 0);
+}
+
+// DoWait's steps up to the timeout; then wait or waitAsync proper.
+function doWait(ta, index, value, timeout, sync) {
+  const fn = sync ? 'wait' : 'waitAsync';
+  const is64 = validateWaitable(ta, fn);
+  const h = sabufHandle(ta, fn);
+  const i = atomicAccess(ta, index);
+  const v = is64 ? asIntN(64, value) : (+value) | 0;   // ToBigInt64 (TypeError for a Number) / ToInt32
+  const t = toTimeout(timeout);
+  const off = taByteOffset(ta) + i * (is64 ? 8 : 4);
+  if (sync) return RESULTS[is64 ? native.wait64(h, off, v, t) : native.wait32(h, off, v, t)];
+  if (atomicsLoad(ta, i) !== v) return { async: false, value: 'not-equal' };
+  if (t === 0) return { async: false, value: 'timed-out' };
+  const r = native.waitAsync(h, off, v, is64, t);
+  if (typeof r === 'number') return { async: false, value: 'not-equal' };
+  return { async: true, value: r };
+}
+
+/** A new SharedArrayBuffer of byteLength zero-filled bytes on a /dev/sabuf buffer. */
+function create(byteLength) {
+  const n = toIndex(byteLength, 'byteLength');
+  if (n === 0) throw new RangeError('sabuf.create: byteLength must be at least 1 (a /dev/sabuf buffer is never empty)');
+  return native.create(n);
+}
+
+/** The SharedArrayBuffer of a buffer fd (inherited, received); the fd is dup'ed, yours to close. */
+function attach(fd) {
+  if (typeof fd !== 'number') {
+    const err = new TypeError(`sabuf.attach: fd must be a number, got ${typeof fd}`);
+    err.code = 'ERR_INVALID_ARG_TYPE';
+    throw err;
+  }
+  if (!Number.isInteger(fd) || fd < 0 || fd > 0x7fffffff) {
+    const err = new RangeError(`sabuf.attach: fd must be an integer >= 0 and <= 2147483647, got ${fd}`);
+    err.code = 'ERR_OUT_OF_RANGE';
+    throw err;
+  }
+  return native.attach(fd);
+}
+
+/** This process's fd of the buffer under sab (owned by the buffer: do not close it). */
+function fd(sab) {
+  const h = handleOf(sab);
+  if (h === null) throw new TypeError('sabuf.fd: the argument must be a SharedArrayBuffer made by sabuf.create() or sabuf.attach()');
+  return native.fd(h);
+}
+
+/** Atomics.wait, with waiters in every process: 'ok' | 'not-equal' | 'timed-out'. */
+function wait(ta, index, value, timeout) {
+  return doWait(ta, index, value, timeout, true);
+}
+
+/** Atomics.waitAsync: { async: false, value } or { async: true, value: Promise<'ok' | 'timed-out'> }. */
+function waitAsync(ta, index, value, timeout) {
+  return doWait(ta, index, value, timeout, false);
+}
+
+/** Atomics.notify: wakes up to count (default: all) waiters of ta[index], in FIFO order, in every process. */
+function notify(ta, index, count) {
+  const is64 = validateWaitable(ta, 'notify');
+  const buffer = taBuffer(ta);
+  let h = weakGet(handles, buffer);
+  if (h === undefined) {
+    if (!isSharedArrayBuffer(buffer)) {
+      // Not shared: nobody can wait on it, and Atomics.notify says 0 after
+      // checking the index and count (in its own order).
+      return apply(atomicsNotify, Atomics, [ta, index, count]);
+    }
+    h = handleOf(buffer);
+  }
+  if (h === null) sabufHandle(ta, 'notify');   // throws the TypeError
+  const i = atomicAccess(ta, index);
+  const c = count === undefined ? Infinity : max(toIntegerOrInfinity(count), 0);
+  return native.notify(h, taByteOffset(ta) + i * (is64 ? 8 : 4), c);
+}
+
+module.exports = { create, attach, fd, wait, waitAsync, notify };
