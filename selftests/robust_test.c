@@ -12,6 +12,8 @@
 #include <sys/syscall.h>
 
 #define WORD 64
+#define NO_PIDNS	0x7fff0077u
+#define UNSHARE_FAILED	0x7fff0010u
 
 static int robust_register(int fd)
 {
@@ -222,8 +224,12 @@ TEST_F(robust, owner_in_another_pid_namespace)
 		pid_t inner;
 		int status;
 
-		if (unshare(CLONE_NEWPID))
+		if (unshare(CLONE_NEWPID)) {
+			/* above every owner id: cannot be mistaken for one */
+			__atomic_store_n(word, errno == EINVAL ? NO_PIDNS : UNSHARE_FAILED,
+					 __ATOMIC_SEQ_CST);
 			_exit(10);
+		}
 		inner = fork();
 		if (inner == 0) {	/* pid 1 of the new namespace */
 			int id = robust_register(self->b.fd);
@@ -238,6 +244,12 @@ TEST_F(robust, owner_in_another_pid_namespace)
 		_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 13);
 	}
 	ASSERT_TRUE(SABUF_T_EVENTUALLY(__atomic_load_n(word, __ATOMIC_SEQ_CST) != 0));
+	if (*word == NO_PIDNS || *word == UNSHARE_FAILED) {
+		waitpid(child, NULL, 0);
+		if (*word == NO_PIDNS)
+			SKIP(return, "no PID namespaces in this kernel");
+		ASSERT_TRUE(false) TH_LOG("unshare(CLONE_NEWPID) failed");
+	}
 	/* alive: a short wait times out */
 	w = robust_args(*word, 10 * SABUF_T_NSEC_PER_MSEC);
 	EXPECT_EQ(-ETIMEDOUT, sabuf_t_wait(self->b.fd, &w));
