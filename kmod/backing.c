@@ -63,11 +63,18 @@ struct file *sabuf_backing_create(u64 id, u64 max_bytes)
 {
 	char name[32];
 
+	struct file *file;
+
 	snprintf(name, sizeof(name), "sabuf:%llu", id);
 	/* VM_NORESERVE: pages are accounted as they are allocated (populate). */
 	if (sabuf_mnt)
-		return shmem_file_setup_with_mnt(sabuf_mnt, name, 0, VM_NORESERVE);
-	return shmem_file_setup(name, 0, VM_NORESERVE);
+		file = shmem_file_setup_with_mnt(sabuf_mnt, name, 0, VM_NORESERVE);
+	else
+		file = shmem_file_setup(name, 0, VM_NORESERVE);
+	/* shmem says ENOSPC when it cannot get an inode: for us that is memory */
+	if (IS_ERR(file) && PTR_ERR(file) == -ENOSPC)
+		return ERR_PTR(-ENOMEM);
+	return file;
 }
 
 void sabuf_backing_set_size(struct file *backing, u64 bytes)
