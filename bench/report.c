@@ -403,7 +403,10 @@ int main(int argc, char **argv)
 	printf("\n");
 	if (!isnan(named(counts, ncounts, "seccomp_control_traps")))
 		printf("System calls counted by a seccomp filter (SECCOMP_RET_TRAP); "
-		       "its controls trapped %.0f of 2.\n", named(counts, ncounts, "seccomp_control_traps"));
+		       "its controls trapped %.0f of 2 (the waiting control also read the clock "
+		       "through %.0f clock_gettime system call(s)).\n",
+		       named(counts, ncounts, "seccomp_control_traps"),
+		       named(infos, ninfos, "seccomp_control_clock_traps"));
 	if (!isnan(named(infos, ninfos, "memory_sabuf_kernel"))) {
 		double k = named(infos, ninfos, "memory_sabuf_kernel");
 		double slab = named(infos, ninfos, "memory_sabuf_slab");
