@@ -1174,7 +1174,7 @@ void op_abi_size(struct fz_thread *t)
 	} arg = { 0 }, kview = { 0 };
 	struct sabuf_info ref, got;
 	char *area = fz_abi_area();
-	bool tail_dirty = false;
+	bool tail_dirty = false, caps_locked = false;
 	uint64_t len0, max0;
 	long ret, want = 0;
 	int fd;
@@ -1251,10 +1251,11 @@ void op_abi_size(struct fz_thread *t)
 		want = -E2BIG;
 	else switch (cmds[ci].nr) {
 	case _IOC_NR(SABUF_IOC_CREATE):
-		pthread_mutex_lock(&fz_lock);	/* op_caps changes the cap under it */
+		/* op_caps changes the cap under fz_lock: hold it until the call returns */
+		pthread_mutex_lock(&fz_lock);
+		caps_locked = true;
 		want = fz_expect_create(&kview.create, false, false,
 					t->is_child ? UINT64_MAX : max_buffer_bytes());
-		pthread_mutex_unlock(&fz_lock);
 		break;
 	case _IOC_NR(SABUF_IOC_INFO):
 		want = 0;
@@ -1279,6 +1280,8 @@ void op_abi_size(struct fz_thread *t)
 		fz_fail("INFO of a fresh buffer failed");
 	ret = ioctl(fd, _IOC(dir, SABUF_IOC_MAGIC, cmds[ci].nr, usize), area);
 	ret = ret < 0 ? -errno : ret;
+	if (caps_locked)
+		pthread_mutex_unlock(&fz_lock);
 	if (ret >= 0 && cmds[ci].nr == _IOC_NR(SABUF_IOC_DUP_READONLY)) {
 		if (sb_info((int)ret, &got) || !(got.flags & SABUF_INFO_READONLY) || got.id != ref.id)
 			fz_fail("DUP_READONLY with size %zu gave an fd that is not a read-only "
