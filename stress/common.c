@@ -158,6 +158,31 @@ int sb_notify(int fd, uint64_t offset, uint32_t count)
 	return sb_ioctl(fd, SABUF_IOC_NOTIFY, &n);
 }
 
+int sb_create_growable(int fd, uint64_t byte_length, uint64_t max_byte_length)
+{
+	struct sabuf_create c = {
+		.byte_length = byte_length,
+		.flags = SABUF_CREATE_GROWABLE,
+		.max_byte_length = max_byte_length,
+	};
+
+	return sb_ioctl(fd, SABUF_IOC_CREATE, &c);
+}
+
+int sb_grow(int fd, uint64_t byte_length)
+{
+	struct sabuf_grow g = { .byte_length = byte_length };
+
+	return sb_ioctl(fd, SABUF_IOC_GROW, &g);
+}
+
+int sb_dup_readonly(int fd)
+{
+	struct sabuf_dup d = { 0 };
+
+	return sb_ioctl(fd, SABUF_IOC_DUP_READONLY, &d);
+}
+
 int sb_buffer_make(struct sb_buffer *b, uint64_t byte_length)
 {
 	int ret;

@@ -127,10 +127,14 @@ uint64_t parse_u64(const char *opt, const char *text);
 int sb_open(int flags);				/* open(/dev/sabuf): fd or -errno */
 int sb_create(int fd, uint64_t byte_length);
 int sb_info(int fd, struct sabuf_info *info);
-/* SABUF_IOC_WAIT; the struct is built fresh each call (the kernel may rewrite it). */
+/* SABUF_IOC_WAIT (ABI 2: the kernel never writes the struct back). */
 int sb_wait(int fd, uint64_t offset, uint64_t expected, uint32_t flags,
 	    uint32_t clockid, int64_t timeout_ns);
 int sb_notify(int fd, uint64_t offset, uint32_t count);	/* woken, or -errno */
+/* SABUF_CREATE_GROWABLE with its maximum. */
+int sb_create_growable(int fd, uint64_t byte_length, uint64_t max_byte_length);
+int sb_grow(int fd, uint64_t byte_length);
+int sb_dup_readonly(int fd);				/* the new fd, or -errno */
 
 /* A created buffer with its data and counter pages mapped. */
 struct sb_buffer {

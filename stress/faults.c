@@ -2,8 +2,8 @@
 /*
  * faults: allocation failures (failslab, fail_page_alloc) and user-copy
  * failures (fail_usercopy) injected into every call that reaches the
- * module: open, create (one page, many pages, a page array big enough for
- * vmalloc), info, mmap, the first touch of a page, munmap/mprotect/mremap
+ * module: open, create (one page, many pages, 513 pages; growable), grow,
+ * dup read-only, info, mmap, the first touch of a page, munmap/mprotect/mremap
  * that split or move a mapping, fork with a mapping, wait (returning at
  * once, and interrupted), notify, close, and netlink (dump, dump continued
  * in recvmsg, QUEUES_GET with a queued waiter).
@@ -307,6 +307,91 @@ static void after_create(struct ctx *c, long ret)
 	}
 }
 
+/* A growable buffer: 1 page now, 64 reserved. */
+static long t_create_growable(struct ctx *c)
+{
+	return sb_create_growable(c->fd, PAGE, 64 * PAGE);
+}
+
+/* Grow 1 -> 64 pages (allocated and zeroed in the call). */
+static long t_grow(struct ctx *c)
+{
+	return sb_grow(c->fd, 64 * PAGE);
+}
+
+/* The published length (the status in the counter page), or -errno. */
+static long status_length(struct ctx *c)
+{
+	const struct sabuf_status *st;
+	void *p = mmap(NULL, c->info.counters_length, PROT_READ, MAP_SHARED, c->fd,
+		       (off_t)c->info.counters_offset);
+	long len;
+
+	if (p == MAP_FAILED)
+		return -errno;
+	st = (const struct sabuf_status *)((char *)p + c->info.status_offset);
+	len = (long)__atomic_load_n(&st->byte_length, __ATOMIC_ACQUIRE);
+	munmap(p, c->info.counters_length);
+	return len;
+}
+
+static void after_grow(struct ctx *c, long ret)
+{
+	struct sabuf_info info;
+	uint64_t want = ret ? PAGE : 64 * PAGE;
+	unsigned char *p;
+	long st;
+
+	if (sb_info(c->fd, &info) || info.byte_length != want ||
+	    (st = status_length(c)) != (long)want) {
+		complain("after a grow that %s (%s): INFO says %llu bytes, the status %ld, expected %llu",
+			 ret ? "failed" : "succeeded", ret ? strerror((int)-ret) : "0",
+			 (unsigned long long)info.byte_length, status_length(c),
+			 (unsigned long long)want);
+		failed = true;
+		return;
+	}
+	/* A failed grow changes nothing: the same grow works now, and reads zero. */
+	if (ret && sb_grow(c->fd, 64 * PAGE)) {
+		complain("the buffer cannot grow after a failed grow");
+		failed = true;
+		return;
+	}
+	p = mmap(NULL, 64 * PAGE, PROT_READ, MAP_SHARED, c->fd, 0);
+	if (p == MAP_FAILED) {
+		complain("mmap after grow: %s", strerror(errno));
+		failed = true;
+		return;
+	}
+	for (size_t i = 0; i < 64 * PAGE; i += 512)
+		if (p[i]) {
+			complain("byte %zu of a grown buffer reads %#x, not 0", i, p[i]);
+			failed = true;
+			break;
+		}
+	munmap(p, 64 * PAGE);
+}
+
+static long t_dup_readonly(struct ctx *c)
+{
+	return sb_dup_readonly(c->fd);
+}
+
+static void after_dup_readonly(struct ctx *c, long ret)
+{
+	struct sabuf_info info;
+
+	(void)c;
+	if (ret < 0)
+		return;
+	if (sb_info((int)ret, &info) || !(info.flags & SABUF_INFO_READONLY) ||
+	    sb_notify((int)ret, 0, 1) != -EBADF) {
+		complain("a read-only dup is not read-only");
+		failed = true;
+	}
+	close((int)ret);
+}
+
 static long t_info(struct ctx *c)
 {
 	return sb_info(c->fd, &c->info);
@@ -390,10 +475,12 @@ static long t_wait_now(struct ctx *c)
 
 /*
  * A relative wait interrupted by a stop (SIGSTOP, then SIGCONT, from a
- * helper process): the kernel writes the deadline back into the struct
- * (put_user) before the transparent restart. A stop, not a handled
+ * helper process): no handler runs, so the kernel restarts it
+ * transparently, copying the struct in again (ABI 2 never writes it back;
+ * the restart gets the whole duration again). A stop, not a handled
  * signal: with a handler, an injected user-copy failure could hit the
- * signal frame instead, and the kernel would answer with SIGSEGV.
+ * signal frame instead, and the kernel would answer with SIGSEGV (and a
+ * relative wait would end with EINTR anyway).
  */
 static pid_t stopper;
 
@@ -609,6 +696,9 @@ static const struct target targets[] = {
 	{ "create 1 byte", 0, t_create_small, { ENOMEM, EFAULT }, after_create },
 	{ "create 64 pages", 0, t_create_pages, { ENOMEM, EFAULT }, after_create },
 	{ "create 513 pages (vmalloc'ed array)", 0, t_create_vmalloc, { ENOMEM, EFAULT }, after_create },
+	{ "create growable (1 of 64 pages)", 0, t_create_growable, { ENOMEM, EFAULT }, after_create },
+	{ "grow 1 -> 64 pages", 0, t_grow, { ENOMEM, EFAULT, EINTR }, after_grow },
+	{ "dup read-only", PAGE, t_dup_readonly, { ENOMEM, EMFILE, ENFILE, EFAULT }, after_dup_readonly },
 	{ "info", PAGE, t_info, { EFAULT }, NULL },
 	{ "mmap", 16 * PAGE, t_mmap, { ENOMEM, EAGAIN }, after_mapping },
 	{ "first touch", 16 * PAGE, t_touch, { 0 }, after_mapping },
@@ -676,6 +766,13 @@ static void prepare(const struct target *t, struct ctx *c)
 			ret = sb_info(c->fd, &c->info);
 		if (ret)
 			die("create: %s", strerror(-ret));
+	}
+	if (t->call == t_grow) {
+		ret = sb_create_growable(c->fd, PAGE, 64 * PAGE);
+		if (!ret)
+			ret = sb_info(c->fd, &c->info);
+		if (ret)
+			die("create growable: %s", strerror(-ret));
 	}
 	if (t->call == t_touch)
 		prepare_touch(c);

@@ -2,9 +2,12 @@
 /*
  * fuzz.h: the fuzzer's shared state and its parts:
  *   fuzz.c      main, options, the op loop, threads, fork, signals, the end checks
- *   fuzz_dev.c  the device: open/close/dup, the four ioctls with random and
+ *   fuzz_dev.c  the device: open/close/dup, the six ioctls with random and
  *               boundary structs at hostile pointers, random commands,
- *               plain file operations, fd passing
+ *               plain file operations, fd passing, struct sizes around
+ *               each command's VER0..page+1 (ABI 2's size versioning)
+ *   fuzz_abi2.c growable buffers (grow, touches past the length: SIGBUS)
+ *               and read-only fds (every op on one, EBADF/EACCES)
  *   fuzz_mm.c   mappings: the arena, mmap/munmap/mprotect/mremap/madvise,
  *               guarded touches, pipes and vmsplice, process_vm_*
  *   fuzz_nl.c   the generic netlink family, well-formed and malformed
@@ -44,8 +47,11 @@ struct fz_fd {
 	int fd;
 	enum fz_fd_kind kind;
 	bool rdwr;			/* opened O_RDWR (shared writable mappings allowed) */
+	bool ro;			/* no write access (O_RDONLY, or SABUF_IOC_DUP_READONLY):
+					 * CREATE/NOTIFY/GROW give EBADF, no writable mapping */
 	bool created;			/* SABUF: a buffer (as far as we know) */
-	uint64_t id, byte_length, map_length;
+	bool growable;
+	uint64_t id, byte_length, max_byte_length, map_length;	/* byte_length only grows */
 	uint32_t uid;			/* who created it */
 };
 
@@ -64,6 +70,7 @@ enum fz_op {
 	OP_OPEN, OP_OPEN_OTHER, OP_CLOSE, OP_DUP, OP_CREATE, OP_INFO, OP_WAIT, OP_NOTIFY,
 	OP_IOCTL_RANDOM, OP_FILE_MISC, OP_SCM, OP_MMAP, OP_MUNMAP, OP_MPROTECT, OP_MREMAP,
 	OP_MADVISE, OP_TOUCH, OP_PIPE, OP_VM_RW, OP_FORK, OP_SIGNAL, OP_NETLINK, OP_CAPS,
+	OP_GROW, OP_DUP_RO, OP_ABI_SIZE, OP_GROWABLE, OP_READONLY,
 	NR_OPS
 };
 
@@ -73,6 +80,7 @@ struct fz_stats {
 	_Atomic uint64_t calls[NR_OPS], ok[NR_OPS];
 	_Atomic uint64_t errnos[NR_OPS][FZ_ERRNO_MAX];
 	_Atomic uint64_t iterations, forks, children_killed, touches_faulted, signals;
+	_Atomic uint64_t sigbus_expected;	/* touches past a growable buffer's length */
 	_Atomic uint64_t nl_requests, nl_replies;
 	_Atomic int failures;
 	_Atomic int stop;
@@ -100,6 +108,7 @@ extern struct fz_map fz_maps[FZ_MAX_MAPS];
 extern unsigned int fz_nr_maps;
 extern struct fz_stats *fz_stats;
 extern bool fz_trace;
+extern bool fz_grow_tail;		/* --grow-tail: store past the length before a grow */
 extern uint64_t fz_seed;
 extern int fz_family;			/* the sabuf genl family id, or -1 */
 
@@ -113,6 +122,8 @@ void fz_trace_op(struct fz_thread *t, const char *fmt, ...) __attribute__((forma
 struct fz_fd *fz_fd_random(struct rng *r, int kind);	/* kind < 0: any; NULL if none */
 struct fz_fd *fz_fd_add(int fd, enum fz_fd_kind kind);	/* closes fd when full */
 void fz_fd_remove(struct fz_fd *f);			/* does not close */
+/* Re-read f's buffer with INFO: created, lengths, id, read-only (fz_lock held). */
+void fz_fd_refresh(struct fz_fd *f);
 
 /* Guarded touches (fuzz_mm.c). */
 extern __thread sigjmp_buf fz_guard_env;
@@ -150,6 +161,11 @@ void op_touch(struct fz_thread *t);
 void op_pipe(struct fz_thread *t);
 void op_vm_rw(struct fz_thread *t);
 void op_netlink(struct fz_thread *t);
+void op_grow(struct fz_thread *t);
+void op_dup_readonly(struct fz_thread *t);
+void op_abi_size(struct fz_thread *t);
+void op_growable(struct fz_thread *t);
+void op_readonly(struct fz_thread *t);
 
 /* fuzz_mm.c */
 void fz_arena_init(void);
@@ -158,6 +174,10 @@ void fz_map_remove_index(unsigned int i);	/* unmap entry i (fz_lock held) */
 void fz_maps_after_fork(void);		/* forget what MADV_DONTFORK kept from a child */
 /* fuzz_dev.c */
 void fz_close_all(struct fz_thread *t);	/* fds, sockets, pipes (fz_lock held) */
+/* CREATE's answer for the struct the kernel sees: -errno, or 1 ("0, EDQUOT or ENOMEM"). */
+long fz_expect_create(const struct sabuf_create *c, bool ro, bool created, uint64_t cap);
+/* INFO is self-consistent; ro: the fd is read-only (1), not (0), unknown (-1). */
+void fz_check_info(const struct sabuf_info *i, int ro);
 /* fuzz_nl.c */
 int fz_nl_family(void);
 /* A uid-1000 child's check that it sees only its own buffers. */

@@ -198,18 +198,25 @@ static uint64_t pick_offset(struct rng *r, uint64_t byte_length)
 }
 
 /* The buffer behind f, re-read with INFO (fz_lock held): someone else
- * (a forked child, through an inherited fd) may have created it. */
-static void refresh(struct fz_fd *f)
+ * (a forked child, through an inherited fd) may have created or grown it.
+ * A created buffer has an id (a growable one may be 0 bytes long). */
+void fz_fd_refresh(struct fz_fd *f)
 {
 	struct sabuf_info info;
 
-	if (f->kind == FD_SABUF && !sb_info(f->fd, &info) && info.byte_length) {
+	if (f->kind != FD_SABUF || sb_info(f->fd, &info))
+		return;
+	f->ro = info.flags & SABUF_INFO_READONLY;
+	if (info.id) {
 		f->created = true;
+		f->growable = info.flags & SABUF_INFO_GROWABLE;
 		f->byte_length = info.byte_length;
+		f->max_byte_length = info.max_byte_length;
 		f->map_length = info.map_length;
 		f->id = info.id;
 	}
 }
+#define refresh fz_fd_refresh
 
 /* ---- handles ---- */
 
@@ -230,15 +237,26 @@ void op_open(struct fz_thread *t)
 		return;
 	pthread_mutex_lock(&fz_lock);
 	f = fz_fd_add(fd, mode == O_PATH ? FD_SABUF_PATH : FD_SABUF);
-	if (f)
+	if (f) {
 		f->rdwr = (mode & O_ACCMODE) == O_RDWR && mode != O_PATH;
+		f->ro = (mode & O_ACCMODE) == O_RDONLY;
+	}
 	/* Most handles get a plain buffer at once, so that the other ops find some. */
 	if (f && f->kind == FD_SABUF && rng_chance(&t->rng, 60)) {
 		uint64_t len = rng_chance(&t->rng, 90) ? rng_range(&t->rng, 1, 64 << 10) :
 			       rng_range(&t->rng, 1, 1 << 20);
-		long ret = sb_create(fd, len);
+		long ret;
 
+		/* a third growable, up to 4x their length (a few from 0 bytes) */
+		if (rng_chance(&t->rng, 33))
+			ret = sb_create_growable(fd, rng_chance(&t->rng, 10) ? 0 : len,
+						 len * rng_range(&t->rng, 1, 4));
+		else
+			ret = sb_create(fd, len);
 		fz_count(OP_CREATE, ret);
+		if (f->ro && ret != -EBADF)
+			fz_fail("create on an O_RDONLY handle returned %s, expected EBADF",
+				ret ? strerrorname_np((int)-ret) : "0");
 		if (!ret)
 			refresh(f);
 	}
@@ -349,6 +367,33 @@ static uint64_t max_buffer_bytes(void)
 	return strtoull(line, NULL, 0);
 }
 
+/*
+ * What CREATE must answer for the struct the kernel sees (kmod/buffer.c's
+ * order: the rights, the arguments, the cap, then EEXIST): -errno, or 1
+ * for "0, EDQUOT or ENOMEM".
+ */
+long fz_expect_create(const struct sabuf_create *c, bool ro, bool created, uint64_t cap)
+{
+	uint64_t max;
+
+	if (ro)
+		return -EBADF;
+	if ((c->flags & ~SABUF_CREATE_FLAGS_VALID) || c->reserved)
+		return -EINVAL;
+	if (c->flags & SABUF_CREATE_GROWABLE) {
+		if (!c->max_byte_length || c->byte_length > c->max_byte_length)
+			return -EINVAL;
+		max = c->max_byte_length;
+	} else {
+		if (!c->byte_length || (c->max_byte_length && c->max_byte_length != c->byte_length))
+			return -EINVAL;
+		max = c->byte_length;
+	}
+	if (max > cap || max > UINT64_MAX - FZ_PAGE)
+		return -EFBIG;
+	return created ? -EEXIST : 1;
+}
+
 void op_create(struct fz_thread *t)
 {
 	struct sabuf_create c = { .byte_length = pick_length(&t->rng) };
@@ -358,6 +403,18 @@ void op_create(struct fz_thread *t)
 	long ret, want = 0;
 	int fd;
 
+	if (rng_chance(&t->rng, 30)) {
+		/* growable: 0 <= byte_length <= max, max >= 1, else EINVAL */
+		unsigned int k = (unsigned int)rng_below(&t->rng, 100);
+
+		c.flags = SABUF_CREATE_GROWABLE;
+		c.max_byte_length = pick_length(&t->rng);
+		c.byte_length = k < 25 ? 0 : k < 65 ? rng_below(&t->rng, c.max_byte_length + 1) :
+				k < 75 ? c.max_byte_length : pick_length(&t->rng);
+	} else if (rng_chance(&t->rng, 15)) {
+		/* fixed, with a maximum: only 0 or byte_length are accepted */
+		c.max_byte_length = rng_chance(&t->rng, 50) ? c.byte_length : pick_length(&t->rng);
+	}
 	if (rng_chance(&t->rng, 5))
 		c.flags = (uint32_t)rng_next(&t->rng);
 	if (rng_chance(&t->rng, 5))
@@ -374,32 +431,29 @@ void op_create(struct fz_thread *t)
 		/* The caps change under the parent's lock: a child cannot know them. */
 		uint64_t cap = t->is_child ? UINT64_MAX : max_buffer_bytes();
 
-		if (!f->created)
-			refresh(f);
-		if (c.flags || c.reserved || !c.byte_length)
-			want = -EINVAL;
-		else if (c.byte_length > cap)
-			want = -EFBIG;
-		else if (f->created)
-			want = -EEXIST;
-		else
-			want = 1;	/* 0, or EDQUOT/ENOMEM */
+		refresh(f);
+		want = fz_expect_create(&c, f->ro, f->created, cap);
 		if (t->is_child && want == -EEXIST)
 			want = 2;	/* EEXIST, or EFBIG (checked first) */
 	} else {
 		model = false;
 	}
-	fz_trace_op(t, "create fd %d len %#llx flags %#x reserved %#x at %p",
-		    fd, (unsigned long long)c.byte_length, c.flags, c.reserved, p);
+	fz_trace_op(t, "create fd %d len %#llx max %#llx flags %#x reserved %#x at %p",
+		    fd, (unsigned long long)c.byte_length, (unsigned long long)c.max_byte_length,
+		    c.flags, c.reserved, p);
 	ret = ioctl(fd, SABUF_IOC_CREATE, p) ? -errno : 0;
+	if (good && memcmp(p, &c, sizeof(c)))
+		fz_fail("CREATE wrote into the caller's struct");
 	if (model) {
 		/* EEXIST too: a forked child may have created it through an inherited fd. */
 		if ((want <= 0 && ret != want) ||
 		    (want == 1 && ret && ret != -EDQUOT && ret != -ENOMEM && ret != -EEXIST &&
 		     !(t->is_child && ret == -EFBIG)) ||
 		    (want == 2 && ret != -EEXIST && ret != -EFBIG))
-			fz_fail("create(len %#llx, flags %#x, reserved %#x) returned %s, expected %s",
-				(unsigned long long)c.byte_length, c.flags, c.reserved,
+			fz_fail("create(len %#llx, max %#llx, flags %#x, reserved %#x, %s fd) returned %s, "
+				"expected %s", (unsigned long long)c.byte_length,
+				(unsigned long long)c.max_byte_length, c.flags, c.reserved,
+				f->ro ? "read-only" : "writable",
 				ret ? strerrorname_np((int)-ret) : "0",
 				want == 1 ? "0/EDQUOT/ENOMEM" : want == 2 ? "EEXIST/EFBIG" :
 				strerrorname_np((int)-want));
@@ -413,24 +467,44 @@ void op_create(struct fz_thread *t)
 			    ENOTTY, EINTR);
 }
 
-static void check_info(const struct sabuf_info *i)
+/* Every feature ABI 2 has (a later kernel may add bits). */
+#define FZ_FEATURES_ABI2 (SABUF_FEATURE_WAIT32 | SABUF_FEATURE_WAIT64 | SABUF_FEATURE_ABSTIME | \
+			  SABUF_FEATURE_CLOCK_REALTIME | SABUF_FEATURE_COUNTERS | \
+			  SABUF_FEATURE_GROWABLE | SABUF_FEATURE_READONLY | SABUF_FEATURE_STATUS | \
+			  SABUF_FEATURE_HANDON | SABUF_FEATURE_TIMENS | SABUF_FEATURE_SHMEM)
+
+/* INFO's layout is self-consistent; ro: whether the fd is read-only (-1: unknown). */
+void fz_check_info(const struct sabuf_info *i, int ro)
 {
 	bool bad = i->abi_version != SABUF_ABI_VERSION || i->page_size != FZ_PAGE ||
-		   i->reserved[0] || i->reserved[1] || i->reserved[2] || i->reserved[3];
+		   i->reserved[0] || i->reserved[1] ||
+		   (i->features & FZ_FEATURES_ABI2) != FZ_FEATURES_ABI2 ||
+		   (i->flags & ~(SABUF_INFO_GROWABLE | SABUF_INFO_READONLY)) ||
+		   (ro >= 0 && !!(i->flags & SABUF_INFO_READONLY) != ro);
 
-	if (i->byte_length)
-		bad |= i->map_length != ((i->byte_length + FZ_PAGE - 1) & ~(FZ_PAGE - 1)) ||
+	if (i->id)	/* a buffer (a growable one may be 0 bytes long) */
+		bad |= !i->max_byte_length || i->byte_length > i->max_byte_length ||
+		       (!(i->flags & SABUF_INFO_GROWABLE) && i->max_byte_length != i->byte_length) ||
+		       i->map_length != ((i->max_byte_length + FZ_PAGE - 1) & ~(FZ_PAGE - 1)) ||
 		       i->counters_offset != i->map_length || i->counters_length != FZ_PAGE ||
-		       i->counters_slots != FZ_PAGE / 4 || !i->id;
+		       !i->counters_slots || (i->counters_slots & (i->counters_slots - 1)) ||
+		       i->status_offset % 8 ||
+		       i->status_offset + sizeof(struct sabuf_status) > i->counters_length ||
+		       (uint64_t)i->counters_slots * 4 > i->status_offset;
 	else
-		bad |= i->map_length || i->counters_offset || i->counters_length ||
-		       i->counters_slots || i->id;
+		bad |= i->byte_length || i->max_byte_length || i->map_length ||
+		       i->counters_offset || i->counters_length || i->counters_slots ||
+		       i->status_offset || (i->flags & SABUF_INFO_GROWABLE);
 	if (bad)
-		fz_fail("INFO is inconsistent: abi %u page %u length %llu map %llu counters %llu+%u "
-			"slots %u id %llu", i->abi_version, i->page_size,
-			(unsigned long long)i->byte_length, (unsigned long long)i->map_length,
-			(unsigned long long)i->counters_offset, i->counters_length,
-			i->counters_slots, (unsigned long long)i->id);
+		fz_fail("INFO is inconsistent: abi %u page %u features %#llx flags %#x (ro %d) "
+			"length %llu max %llu map %llu counters %llu+%u slots %u status at %u id %llu "
+			"reserved %#llx/%#llx", i->abi_version, i->page_size,
+			(unsigned long long)i->features, i->flags, ro,
+			(unsigned long long)i->byte_length, (unsigned long long)i->max_byte_length,
+			(unsigned long long)i->map_length, (unsigned long long)i->counters_offset,
+			i->counters_length, i->counters_slots, i->status_offset,
+			(unsigned long long)i->id, (unsigned long long)i->reserved[0],
+			(unsigned long long)i->reserved[1]);
 }
 
 void op_info(struct fz_thread *t)
@@ -449,7 +523,7 @@ void op_info(struct fz_thread *t)
 	fz_trace_op(t, "info fd %d at %p", fd, (void *)out);
 	ret = ioctl(fd, SABUF_IOC_INFO, out) ? -errno : 0;
 	if (!ret && good)
-		check_info(out);
+		fz_check_info(out, f && f->kind == FD_SABUF ? f->ro : -1);
 	pthread_mutex_unlock(&fz_lock);
 	fz_count(OP_INFO, ret);
 	if (f)
@@ -480,7 +554,8 @@ void op_wait(struct fz_thread *t)
 	static const uint32_t flag_choices[] = {
 		SABUF_WAIT_SIZE_U32, SABUF_WAIT_SIZE_U64,
 		SABUF_WAIT_SIZE_U32 | SABUF_WAIT_ABSTIME, SABUF_WAIT_SIZE_U64 | SABUF_WAIT_ABSTIME,
-		0, SABUF_WAIT_SIZE_U32 | SABUF_WAIT_SIZE_U64, SABUF_WAIT_ABSTIME, 8, 0x80000000u,
+		0, SABUF_WAIT_SIZE_U32 | SABUF_WAIT_SIZE_U64, SABUF_WAIT_ABSTIME, SABUF_WAIT_HANDON,
+		0x10, 0x80000000u, SABUF_WAIT_FLAGS_VALID,
 	};
 	static const uint32_t clocks[] = {
 		CLOCK_MONOTONIC, CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_REALTIME,
@@ -496,6 +571,8 @@ void op_wait(struct fz_thread *t)
 	w.flags = rng_chance(&t->rng, 90) ? flag_choices[rng_below(&t->rng, 4)] :
 		  rng_chance(&t->rng, 70) ? flag_choices[rng_below(&t->rng, ARRAY_SIZE(flag_choices))] :
 		  (uint32_t)rng_next(&t->rng);
+	if (rng_chance(&t->rng, 25))
+		w.flags |= SABUF_WAIT_HANDON;	/* valid with either size */
 	w.clockid = rng_chance(&t->rng, 90) ? clocks[rng_below(&t->rng, 2)] :
 		    clocks[rng_below(&t->rng, ARRAY_SIZE(clocks))];
 	w.expected = rng_chance(&t->rng, 70) ? 0 :
@@ -542,8 +619,10 @@ void op_wait(struct fz_thread *t)
 			if (fz_fds[i].fd == fd)
 				f = &fz_fds[i];
 		model = f && f->kind == FD_SABUF;
-		if (model)
+		if (model) {
+			refresh(f);	/* a child may have grown it */
 			want = expect_wait(f, &w);
+		}
 	} else {
 		model = false;
 	}
@@ -551,8 +630,12 @@ void op_wait(struct fz_thread *t)
 		    fd, (unsigned long long)w.offset, (unsigned long long)w.expected,
 		    (long long)w.timeout_ns, w.flags, w.clockid, p);
 	ret = ioctl(fd, SABUF_IOC_WAIT, p) ? -errno : 0;
-	if (model && want == -EBADFD && ret != -EBADFD) {
-		refresh(f);	/* created behind our back (an inherited fd) */
+	/* ABI 2: never written back, whatever happened (EINTR included). */
+	if (good && memcmp(p, &w, sizeof(w)))
+		fz_fail("WAIT (returned %s) wrote into the caller's struct",
+			ret ? strerrorname_np((int)-ret) : "0");
+	if (model && (want == -EBADFD || want == -ERANGE) && ret != want) {
+		refresh(f);	/* created or grown behind our back (an inherited fd) */
 		want = expect_wait(f, &w);
 	}
 	if (model && ((want <= 0 && ret != want) ||
@@ -577,6 +660,8 @@ static long expect_notify(const struct fz_fd *f, const struct sabuf_notify *n)
 {
 	if (!f->created)
 		return -EBADFD;
+	if (f->ro)
+		return -EBADF;
 	if (n->flags || n->reserved || (n->offset & 3))
 		return -EINVAL;
 	if (f->byte_length < 4 || n->offset > f->byte_length - 4)
@@ -599,7 +684,8 @@ void op_notify(struct fz_thread *t)
 		pthread_mutex_lock(&fz_lock);
 		fz_trace_op(t, "notify: broadcast");
 		for (unsigned int i = 0; i < fz_nr_fds; i++)
-			for (uint64_t off = 0; fz_fds[i].created && off < 12 && off + 4 <= fz_fds[i].byte_length; off += 4)
+			for (uint64_t off = 0; fz_fds[i].created && !fz_fds[i].ro && off < 12 &&
+			     off + 4 <= fz_fds[i].byte_length; off += 4)
 				fz_count(OP_NOTIFY, sb_notify(fz_fds[i].fd, off, SABUF_NOTIFY_ALL));
 		pthread_mutex_unlock(&fz_lock);
 		return;
@@ -615,7 +701,7 @@ void op_notify(struct fz_thread *t)
 	f = fz_fd_random(&t->rng, rng_chance(&t->rng, 90) ? FD_SABUF : -1);
 	fd = f ? f->fd : -1;
 	model = good && f && f->kind == FD_SABUF;
-	if (f && f->kind == FD_SABUF && !f->created)
+	if (f && f->kind == FD_SABUF)
 		refresh(f);
 	n.offset = pick_offset(&t->rng, f ? f->byte_length : 0);
 	place(p, &n, sizeof(n), good, locked);
@@ -625,16 +711,18 @@ void op_notify(struct fz_thread *t)
 		    (unsigned long long)n.offset, n.count, n.flags, p);
 	ret = ioctl(fd, SABUF_IOC_NOTIFY, p);
 	ret = ret < 0 ? -errno : ret;
-	if (model && want == -EBADFD && ret != -EBADFD) {
-		refresh(f);	/* created meanwhile, through a shared file */
+	if (good && memcmp(p, &n, sizeof(n)))
+		fz_fail("NOTIFY wrote into the caller's struct");
+	if (model && (want == -EBADFD || want == -ERANGE) && ret != want) {
+		refresh(f);	/* created or grown meanwhile, through a shared file */
 		want = expect_notify(f, &n);
 	}
 	if (model && ((want <= 0 && ret != want) || (want == 1 && ret < 0) ||
 		      (want == 1 && n.count != SABUF_NOTIFY_ALL && ret > (int64_t)n.count)))
-		fz_fail("notify(off %#llx, len %llu, count %u, flags %#x, reserved %#llx) returned "
-			"%ld, expected %s", (unsigned long long)n.offset,
+		fz_fail("notify(off %#llx, len %llu, count %u, flags %#x, reserved %#llx, %s fd) "
+			"returned %ld, expected %s", (unsigned long long)n.offset,
 			(unsigned long long)f->byte_length, n.count, n.flags,
-			(unsigned long long)n.reserved, ret,
+			(unsigned long long)n.reserved, f->ro ? "read-only" : "writable", ret,
 			want == 1 ? "0..count" : strerrorname_np((int)-want));
 	pthread_mutex_unlock(&fz_lock);
 	fz_count(OP_NOTIFY, ret);
@@ -650,11 +738,37 @@ static bool dangerous_type(unsigned int type)
 	       type == 0x89 || type == 0x94 || type == 0x8b;
 }
 
+/* The command numbers ABI 2 dispatches (any size, any direction reaches them). */
+static bool known_nr(unsigned int nr)
+{
+	return nr == _IOC_NR(SABUF_IOC_CREATE) || nr == _IOC_NR(SABUF_IOC_INFO) ||
+	       nr == _IOC_NR(SABUF_IOC_WAIT) || nr == _IOC_NR(SABUF_IOC_NOTIFY) ||
+	       nr == _IOC_NR(SABUF_IOC_GROW) || nr == _IOC_NR(SABUF_IOC_DUP_READONLY);
+}
+
+/* This thread's page-sized argument area: INFO may write up to a page.
+ * (Called without fz_lock held.) */
+static __thread char *abi_area;
+
+static char *fz_abi_area(void)
+{
+	if (!abi_area) {
+		/* under fz_lock: it must not land in an arena hole about to be re-reserved */
+		pthread_mutex_lock(&fz_lock);
+		abi_area = mmap(NULL, 2 * FZ_PAGE, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		pthread_mutex_unlock(&fz_lock);
+		if (abi_area == MAP_FAILED)
+			die("mmap: %s", strerror(errno));
+	}
+	return abi_area;
+}
+
 void op_ioctl_random(struct fz_thread *t)
 {
 	unsigned int k = (unsigned int)rng_below(&t->rng, 100), dir, nr, size;
 	unsigned long cmd;
-	bool good, locked, ours;
+	bool good, locked, ours, known;
 	struct fz_fd *f;
 	char *p;
 	long ret;
@@ -664,8 +778,8 @@ void op_ioctl_random(struct fz_thread *t)
 	size = rng_chance(&t->rng, 50) ? 8 * (unsigned int)rng_below(&t->rng, 16) :
 	       (unsigned int)rng_below(&t->rng, 1 << 14);
 	nr = (unsigned int)rng_below(&t->rng, 256);
-	if (k < 40)		/* our magic, our numbers, the wrong size or direction */
-		cmd = _IOC(dir, SABUF_IOC_MAGIC, rng_below(&t->rng, 5), size);
+	if (k < 40)		/* our magic, our numbers and the reserved one, any size and direction */
+		cmd = _IOC(dir, SABUF_IOC_MAGIC, rng_below(&t->rng, 8), size);
 	else if (k < 70)	/* our magic, any number */
 		cmd = _IOC(dir, SABUF_IOC_MAGIC, nr, size);
 	else {
@@ -673,9 +787,24 @@ void op_ioctl_random(struct fz_thread *t)
 			cmd = (uint32_t)rng_next(&t->rng);
 		while (dangerous_type(_IOC_TYPE(cmd)));
 	}
-	ours = _IOC_TYPE(cmd) == SABUF_IOC_MAGIC && cmd != SABUF_IOC_CREATE &&
-	       cmd != SABUF_IOC_INFO && cmd != SABUF_IOC_WAIT && cmd != SABUF_IOC_NOTIFY;
+	/* ABI 2 dispatches on the number: unknown numbers are ENOTTY whatever the size */
+	ours = _IOC_TYPE(cmd) == SABUF_IOC_MAGIC;
+	known = ours && known_nr(_IOC_NR(cmd));
 	p = fz_pick_ptr(t, 64, &good, &locked);
+	if (known && (good || locked)) {
+		/*
+		 * A known number with the caller's size: INFO writes up to a
+		 * page, so good pointers (and ones into our mappings, which may
+		 * end short of a page) become the page-sized area instead.
+		 */
+		if (locked)
+			pthread_mutex_unlock(&fz_lock);
+		locked = false;
+		good = true;
+		p = fz_abi_area();
+		if (rng_chance(&t->rng, 50))
+			memset(p, 0, 2 * FZ_PAGE);
+	}
 	if (good)	/* random contents behind the pointer */
 		for (unsigned int i = 0; i < 64; i++)
 			p[i] = (char)rng_next(&t->rng);
@@ -689,12 +818,28 @@ void op_ioctl_random(struct fz_thread *t)
 		pthread_mutex_unlock(&fz_lock);
 		return;
 	}
-	ret = ioctl(fd, cmd, p) ? -errno : 0;
-	if (ours && f && f->kind == FD_SABUF && ret != -ENOTTY)
+	ret = ioctl(fd, cmd, p);
+	ret = ret < 0 ? -errno : ret;
+	if (known && ret >= 0 && _IOC_NR(cmd) == _IOC_NR(SABUF_IOC_DUP_READONLY)) {
+		/* random contents that happened to be a valid request: keep the fd */
+		struct fz_fd *nf = fz_fd_add((int)ret, FD_SABUF);
+
+		if (nf) {
+			nf->ro = true;
+			refresh(nf);
+		}
+	}
+	if (f && f->kind == FD_SABUF && known && ret == 0)
+		refresh(f);	/* a create or grow with random contents may have worked */
+	if (ours && !known && f && f->kind == FD_SABUF && ret != -ENOTTY)
 		fz_fail("ioctl %#lx (magic %#x, nr %u) returned %s, expected ENOTTY", cmd,
 			SABUF_IOC_MAGIC, (unsigned int)_IOC_NR(cmd), ret ? strerrorname_np((int)-ret) : "0");
 	pthread_mutex_unlock(&fz_lock);
 	fz_count(OP_IOCTL_RANDOM, ret);
+	if (known && f && f->kind == FD_SABUF)
+		CHECK_ERRNO("ioctl with a random size", ret, ENOTTY, EINVAL, E2BIG, EFAULT, EBADF,
+			    EBADFD, EEXIST, EFBIG, EDQUOT, ENOMEM, ERANGE, EOPNOTSUPP, EAGAIN,
+			    ETIMEDOUT, EINTR, EMFILE);
 }
 
 /* The file operations a char device gets from the VFS: none may hurt. */
@@ -742,8 +887,13 @@ void op_file_misc(struct fz_thread *t)
 	ret = ret < 0 ? -errno : 0;
 	pthread_mutex_unlock(&fz_lock);
 	fz_count(OP_FILE_MISC, ret);
-	/* No read or write op: the VFS answers EINVAL (EBADF when the mode forbids). */
-	if ((k == 0 || k == 1 || k == 12) && f && ret != -EINVAL && ret != -EBADF)
+	/*
+	 * No read or write op: the VFS answers EINVAL (EBADF when the mode
+	 * forbids; ESPIPE for pread on a read-only dup, an anonymous-inode
+	 * file without FMODE_PREAD).
+	 */
+	if ((k == 0 || k == 1 || k == 12) && f && ret != -EINVAL && ret != -EBADF &&
+	    !(k == 12 && ret == -ESPIPE && f->ro))
 		fz_fail("%s on /dev/sabuf returned %s, expected EINVAL", k == 1 ? "write" : "read",
 			ret ? strerrorname_np((int)-ret) : "0");
 }
@@ -797,12 +947,402 @@ void op_scm(struct fz_thread *t)
 			f = fz_fd_add(fd, FD_SABUF);
 			if (f) {
 				f->rdwr = (fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDWR;
+				f->ro = (fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDONLY;
 				refresh(f);
 			}
 		}
 	}
 	pthread_mutex_unlock(&fz_lock);
 	fz_count(OP_SCM, ret);
+}
+
+/* ---- ABI 2: grow, read-only dups, struct sizes ---- */
+
+/* What GROW must answer (kmod/buffer.c's order): -errno, or 1 for "0 or ENOMEM". */
+static long expect_grow(const struct fz_fd *f, const struct sabuf_grow *g)
+{
+	if (g->flags || g->reserved)
+		return -EINVAL;
+	if (!f->created)
+		return -EBADFD;
+	if (f->ro)
+		return -EBADF;
+	if (!f->growable)
+		return -EOPNOTSUPP;
+	if (g->byte_length > f->max_byte_length)
+		return -ERANGE;
+	if (g->byte_length < f->byte_length)
+		return -EINVAL;
+	return 1;
+}
+
+/* Every table entry of buffer id learns its new length. */
+static void grown(uint64_t id, uint64_t len)
+{
+	for (unsigned int i = 0; i < fz_nr_fds; i++)
+		if (fz_fds[i].kind == FD_SABUF && fz_fds[i].created && fz_fds[i].id == id &&
+		    fz_fds[i].byte_length < len)
+			fz_fds[i].byte_length = len;
+}
+
+void op_grow(struct fz_thread *t)
+{
+	struct sabuf_grow g = { 0 };
+	struct fz_fd *f;
+	bool good, locked, model;
+	uint64_t cur, max;
+	unsigned int k = (unsigned int)rng_below(&t->rng, 100);
+	long ret, want = 0;
+	void *p;
+	int fd;
+
+	if (rng_chance(&t->rng, 4))
+		g.flags = (uint32_t)rng_next(&t->rng);
+	if (rng_chance(&t->rng, 4))
+		g.reserved = (uint32_t)rng_next(&t->rng);
+	p = fz_pick_ptr(t, sizeof(g), &good, &locked);
+	if (!locked)
+		pthread_mutex_lock(&fz_lock);
+	/* mostly growable buffers, else whatever comes (fixed, empty, read-only, other files) */
+	f = NULL;
+	for (unsigned int i = 0; i < 4 && (!f || !f->growable); i++)
+		f = fz_fd_random(&t->rng, rng_chance(&t->rng, 95) ? FD_SABUF : -1);
+	fd = f ? f->fd : -1;
+	model = good && f && f->kind == FD_SABUF;
+	if (f && f->kind == FD_SABUF)
+		refresh(f);
+	cur = f ? f->byte_length : 0;
+	max = f && f->created ? f->max_byte_length : FZ_PAGE;
+	g.byte_length = k < 25 ? cur + rng_range(&t->rng, 1, 3 * FZ_PAGE) :	/* maybe past max */
+			k < 50 ? rng_range(&t->rng, cur, max > cur ? max : cur) :
+			k < 58 ? cur :						/* no-op */
+			k < 68 ? cur - rng_range(&t->rng, cur ? 1 : 0, cur) :	/* shrink */
+			k < 76 ? max + rng_range(&t->rng, 1, FZ_PAGE) :	/* above max */
+			k < 82 ? max :
+			k < 90 ? pick_length(&t->rng) : rng_next(&t->rng);
+	place(p, &g, sizeof(g), good, locked);
+	if (model)
+		want = expect_grow(f, &g);
+	fz_trace_op(t, "grow fd %d %#llx -> %#llx (max %#llx) flags %#x reserved %#x at %p", fd,
+		    (unsigned long long)cur, (unsigned long long)g.byte_length,
+		    (unsigned long long)max, g.flags, g.reserved, p);
+	ret = ioctl(fd, SABUF_IOC_GROW, p) ? -errno : 0;
+	if (good && memcmp(p, &g, sizeof(g)))
+		fz_fail("GROW wrote into the caller's struct");
+	/*
+	 * Lengths only grow, so a prediction can only be too permissive: a
+	 * child (inherited fd) may have created the buffer (EBADFD was
+	 * predicted) or grown it past our length (0 was) meanwhile. Then,
+	 * and only then, re-read and predict again; a shrink that the kernel
+	 * accepted stays a failure.
+	 */
+	if (model && ((want == -EBADFD && ret != want) ||
+		      (want == 1 && ret && ret != -ENOMEM && ret != -EINTR))) {
+		refresh(f);
+		want = expect_grow(f, &g);
+	}
+	if (model && ((want <= 0 && ret != want) ||
+		      (want == 1 && ret && ret != -ENOMEM && ret != -EINTR)))
+		fz_fail("grow(%#llx -> %#llx, max %#llx, %s%s fd, flags %#x, reserved %#x) returned %s, "
+			"expected %s", (unsigned long long)f->byte_length,
+			(unsigned long long)g.byte_length, (unsigned long long)f->max_byte_length,
+			f->growable ? "growable" : "fixed", f->ro ? ", read-only" : "", g.flags,
+			g.reserved, ret ? strerrorname_np((int)-ret) : "0",
+			want == 1 ? "0/ENOMEM" : strerrorname_np((int)-want));
+	if (!ret && f && f->kind == FD_SABUF && f->created) {
+		grown(f->id, g.byte_length);
+		if (model) {
+			/* the new length is what INFO says now (it only grows) */
+			refresh(f);
+			if (f->byte_length < g.byte_length)
+				fz_fail("INFO says %llu bytes after a grow to %llu",
+					(unsigned long long)f->byte_length,
+					(unsigned long long)g.byte_length);
+		}
+	}
+	pthread_mutex_unlock(&fz_lock);
+	fz_count(OP_GROW, ret);
+	if (f)
+		CHECK_ERRNO("grow", ret, EINVAL, ERANGE, EOPNOTSUPP, EBADF, EBADFD, ENOMEM, EFAULT,
+			    ENOTTY, EINTR);
+}
+
+void op_dup_readonly(struct fz_thread *t)
+{
+	struct sabuf_dup d = { 0 };
+	struct fz_fd *f, *nf;
+	struct sabuf_info info;
+	bool good, locked, model;
+	uint64_t id = 0;
+	long ret, want = 0;
+	void *p;
+	int fd;
+
+	if (rng_chance(&t->rng, 5))
+		d.flags = (uint32_t)rng_next(&t->rng);
+	if (rng_chance(&t->rng, 5))
+		d.reserved = (uint32_t)rng_next(&t->rng);
+	p = fz_pick_ptr(t, sizeof(d), &good, &locked);
+	place(p, &d, sizeof(d), good, locked);
+	if (!locked)
+		pthread_mutex_lock(&fz_lock);
+	f = fz_fd_random(&t->rng, rng_chance(&t->rng, 90) ? FD_SABUF : -1);
+	fd = f ? f->fd : -1;
+	model = good && f && f->kind == FD_SABUF;
+	if (model) {
+		refresh(f);
+		id = f->id;
+		want = d.flags || d.reserved ? -EINVAL : !f->created ? -EBADFD : 1;
+	}
+	fz_trace_op(t, "dup-readonly fd %d flags %#x reserved %#x at %p", fd, d.flags, d.reserved, p);
+	ret = ioctl(fd, SABUF_IOC_DUP_READONLY, p);
+	ret = ret < 0 ? -errno : ret;
+	if (model && want == -EBADFD && ret >= 0) {
+		refresh(f);	/* created through an inherited fd */
+		id = f->id;
+		want = f->created ? 1 : want;
+	}
+	if (model && ((want <= 0 && ret != want) ||
+		      (want == 1 && ret < 0 && ret != -EMFILE && ret != -ENOMEM && ret != -ENFILE)))
+		fz_fail("dup-readonly(flags %#x, reserved %#x, %s) returned %s, expected %s",
+			d.flags, d.reserved, f->created ? "a buffer" : "an empty handle",
+			ret < 0 ? strerrorname_np((int)-ret) : "an fd",
+			want == 1 ? "an fd" : strerrorname_np((int)-want));
+	if (ret >= 0) {
+		int newfd = (int)ret;
+		int fdflags = fcntl(newfd, F_GETFD);
+
+		if (fdflags < 0 || !(fdflags & FD_CLOEXEC))
+			fz_fail("a read-only dup is not close-on-exec (F_GETFD %#x)", fdflags);
+		if (sb_info(newfd, &info))
+			fz_fail("INFO on a read-only dup failed");
+		else {
+			fz_check_info(&info, 1);
+			if (model && info.id != id)
+				fz_fail("a read-only dup of buffer %llu is buffer %llu",
+					(unsigned long long)id, (unsigned long long)info.id);
+		}
+		nf = fz_fd_add(newfd, FD_SABUF);
+		if (nf) {
+			nf->ro = true;
+			refresh(nf);
+		}
+		ret = 0;
+	}
+	pthread_mutex_unlock(&fz_lock);
+	fz_count(OP_DUP_RO, ret);
+	if (f)
+		CHECK_ERRNO("dup-readonly", ret, EINVAL, EBADFD, EMFILE, ENFILE, ENOMEM, EFAULT, EBADF,
+			    ENOTTY);
+}
+
+/*
+ * Size versioning (uapi: "Growing structs"): a known command with the
+ * caller's size. Below VER0 or above a page: EINVAL; a longer struct whose
+ * extra bytes are not all zero: E2BIG; a shorter one (>= VER0) reads its
+ * missing fields as zero; INFO copies out min(size, its own) bytes and
+ * zeroes the rest of the caller's size; a wrong direction: ENOTTY. Each
+ * call is well-formed otherwise, on a buffer of its own, so its answer is
+ * predicted exactly.
+ */
+void op_abi_size(struct fz_thread *t)
+{
+	static const struct {
+		unsigned int nr, dir;
+		size_t ver0, ksize;
+		const char *name;
+	} cmds[] = {
+		{ _IOC_NR(SABUF_IOC_CREATE), _IOC_WRITE, SABUF_CREATE_SIZE_VER0,
+		  sizeof(struct sabuf_create), "CREATE" },
+		{ _IOC_NR(SABUF_IOC_INFO), _IOC_READ, SABUF_INFO_SIZE_VER0,
+		  sizeof(struct sabuf_info), "INFO" },
+		{ _IOC_NR(SABUF_IOC_WAIT), _IOC_WRITE, SABUF_WAIT_SIZE_VER0,
+		  sizeof(struct sabuf_wait), "WAIT" },
+		{ _IOC_NR(SABUF_IOC_NOTIFY), _IOC_WRITE, SABUF_NOTIFY_SIZE_VER0,
+		  sizeof(struct sabuf_notify), "NOTIFY" },
+		{ _IOC_NR(SABUF_IOC_GROW), _IOC_WRITE, SABUF_GROW_SIZE_VER0,
+		  sizeof(struct sabuf_grow), "GROW" },
+		{ _IOC_NR(SABUF_IOC_DUP_READONLY), _IOC_WRITE, SABUF_DUP_SIZE_VER0,
+		  sizeof(struct sabuf_dup), "DUP_READONLY" },
+	};
+	struct rng *r = &t->rng;
+	unsigned int ci = (unsigned int)rng_below(r, ARRAY_SIZE(cmds));
+	unsigned int k = (unsigned int)rng_below(r, 100), dir = cmds[ci].dir;
+	size_t ver0 = cmds[ci].ver0, ksize = cmds[ci].ksize, usize, n;
+	union {
+		struct sabuf_create create;
+		struct sabuf_info info;
+		struct sabuf_wait wait;
+		struct sabuf_notify notify;
+		struct sabuf_grow grow;
+		struct sabuf_dup dup;
+		char bytes[64];
+	} arg = { 0 }, kview = { 0 };
+	struct sabuf_info ref, got;
+	char *area = fz_abi_area();
+	bool tail_dirty = false, caps_locked = false;
+	uint64_t len0, max0;
+	long ret, want = 0;
+	int fd;
+
+	usize = k < 15 ? rng_below(r, ver0) :				/* too short */
+		k < 30 ? rng_range(r, ver0, ksize) :			/* an older version */
+		k < 55 ? ksize + rng_range(r, 1, 64) :			/* a newer version */
+		k < 65 ? FZ_PAGE - rng_below(r, 16) :			/* up to a page */
+		k < 75 ? FZ_PAGE + rng_range(r, 1, 64) :		/* past a page */
+		k < 78 ? (1 << _IOC_SIZEBITS) - 1 :
+		rng_range(r, ver0, FZ_PAGE);
+	if (rng_chance(r, 8))
+		while ((dir = (unsigned int)rng_below(r, 4)) == cmds[ci].dir)
+			;
+
+	/* The buffer of its own: growable, a page or three of up to 8. */
+	fd = sb_open(O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	len0 = rng_range(r, 4, 3 * FZ_PAGE);	/* a word to wait on, notify */
+	max0 = len0 + rng_below(r, 5 * FZ_PAGE);
+	if (cmds[ci].nr != _IOC_NR(SABUF_IOC_CREATE) && sb_create_growable(fd, len0, max0)) {
+		close(fd);	/* the caps (op_caps) may forbid it: nothing to ask then */
+		return;
+	}
+
+	/* A well-formed request of the newest layout. */
+	switch (cmds[ci].nr) {
+	case _IOC_NR(SABUF_IOC_CREATE):
+		arg.create.byte_length = rng_range(r, 1, 3 * FZ_PAGE);
+		if (rng_chance(r, 50)) {
+			arg.create.flags = SABUF_CREATE_GROWABLE;
+			arg.create.max_byte_length = arg.create.byte_length + rng_below(r, 2 * FZ_PAGE);
+		} else if (rng_chance(r, 30)) {
+			arg.create.max_byte_length = arg.create.byte_length;
+		}
+		break;
+	case _IOC_NR(SABUF_IOC_WAIT):
+		arg.wait.offset = 4 * rng_below(r, len0 / 4);
+		arg.wait.expected = rng_below(r, 2);		/* the word is 0 */
+		arg.wait.flags = SABUF_WAIT_SIZE_U32 | (rng_chance(r, 30) ? SABUF_WAIT_HANDON : 0);
+		arg.wait.clockid = CLOCK_MONOTONIC;
+		arg.wait.timeout_ns = 0;
+		break;
+	case _IOC_NR(SABUF_IOC_NOTIFY):
+		arg.notify.offset = 4 * rng_below(r, len0 / 4);
+		arg.notify.count = SABUF_NOTIFY_ALL;
+		break;
+	case _IOC_NR(SABUF_IOC_GROW):
+		arg.grow.byte_length = len0 + rng_below(r, max0 - len0 + FZ_PAGE);
+		break;
+	default:
+		break;
+	}
+	/* The area: the struct, then a tail that is zero or not. */
+	memset(area, 0xa5, 2 * FZ_PAGE);
+	n = usize < FZ_PAGE ? usize : FZ_PAGE;
+	if (dir == _IOC_WRITE || cmds[ci].dir == _IOC_WRITE) {
+		memset(area, 0, n);
+		memcpy(area, &arg, n < ksize ? n : ksize);
+		if (n > ksize && rng_chance(r, 40)) {
+			area[ksize + rng_below(r, n - ksize)] = (char)rng_range(r, 1, 255);
+			tail_dirty = true;
+		}
+	}
+	memcpy(&kview, &arg, usize < ksize ? usize : ksize);	/* what the kernel reads */
+
+	/* The answer, in dispatch order (kmod/main.c). */
+	if (dir != cmds[ci].dir)
+		want = -ENOTTY;
+	else if (usize < ver0 || usize > FZ_PAGE)
+		want = -EINVAL;
+	else if (tail_dirty)
+		want = -E2BIG;
+	else switch (cmds[ci].nr) {
+	case _IOC_NR(SABUF_IOC_CREATE):
+		/* op_caps changes the cap under fz_lock: hold it until the call returns */
+		pthread_mutex_lock(&fz_lock);
+		caps_locked = true;
+		want = fz_expect_create(&kview.create, false, false,
+					t->is_child ? UINT64_MAX : max_buffer_bytes());
+		break;
+	case _IOC_NR(SABUF_IOC_INFO):
+		want = 0;
+		break;
+	case _IOC_NR(SABUF_IOC_WAIT):
+		want = kview.wait.expected ? -EAGAIN : -ETIMEDOUT;
+		break;
+	case _IOC_NR(SABUF_IOC_NOTIFY):
+		want = 0;	/* nobody waits on this buffer */
+		break;
+	case _IOC_NR(SABUF_IOC_GROW):
+		want = kview.grow.byte_length > max0 ? -ERANGE : 1;
+		break;
+	case _IOC_NR(SABUF_IOC_DUP_READONLY):
+		want = 1;
+		break;
+	}
+
+	fz_trace_op(t, "abi size: %s with size %zu (VER0 %zu, ours %zu), dir %u%s", cmds[ci].name,
+		    usize, ver0, ksize, dir, tail_dirty ? ", non-zero tail" : "");
+	if (sb_info(fd, &ref))
+		fz_fail("INFO of a fresh buffer failed");
+	ret = ioctl(fd, _IOC(dir, SABUF_IOC_MAGIC, cmds[ci].nr, usize), area);
+	ret = ret < 0 ? -errno : ret;
+	if (caps_locked)
+		pthread_mutex_unlock(&fz_lock);
+	if (ret >= 0 && cmds[ci].nr == _IOC_NR(SABUF_IOC_DUP_READONLY)) {
+		if (sb_info((int)ret, &got) || !(got.flags & SABUF_INFO_READONLY) || got.id != ref.id)
+			fz_fail("DUP_READONLY with size %zu gave an fd that is not a read-only "
+				"handle of the same buffer", usize);
+		close((int)ret);
+		ret = 0;
+	}
+	if ((want <= 0 && ret != want) ||
+	    (want == 1 && ret && ret != -EDQUOT && ret != -ENOMEM && ret != -EMFILE &&
+	     !(t->is_child && ret == -EFBIG)))	/* a child cannot know the cap */
+		fz_fail("%s with struct size %zu (VER0 %zu, ours %zu), dir %u%s returned %s, expected %s",
+			cmds[ci].name, usize, ver0, ksize, dir, tail_dirty ? ", a non-zero tail" : "",
+			ret ? strerrorname_np((int)-ret) : "0",
+			want == 1 ? "success" : want ? strerrorname_np((int)-want) : "0");
+	if (cmds[ci].nr == _IOC_NR(SABUF_IOC_INFO) && dir == _IOC_READ) {
+		/* out: min(usize, ours) bytes of INFO, zeros to usize, nothing past it */
+		size_t m = usize < ksize ? usize : ksize;
+		bool bad = false;
+
+		if (!ret) {
+			bad = memcmp(area, &ref, m) != 0;
+			for (size_t i = m; i < n && !bad; i++)
+				bad = area[i] != 0;
+			for (size_t i = n; i < 2 * FZ_PAGE && !bad; i++)
+				bad = area[i] != (char)0xa5;
+		} else {
+			for (size_t i = 0; i < 2 * FZ_PAGE && !bad; i++)
+				bad = area[i] != (char)0xa5;
+		}
+		if (bad)
+			fz_fail("INFO with size %zu (%s) wrote the wrong bytes", usize,
+				ret ? strerrorname_np((int)-ret) : "0");
+	} else if (cmds[ci].dir == _IOC_WRITE && dir == _IOC_WRITE) {
+		/* in: never written back */
+		bool bad = memcmp(area, &arg, n < ksize ? n : ksize) != 0;
+
+		for (size_t i = n; i < 2 * FZ_PAGE && !bad; i++)
+			bad = area[i] != (char)0xa5;
+		if (bad)
+			fz_fail("%s with size %zu wrote into the caller's memory", cmds[ci].name, usize);
+	}
+	/* Only a successful GROW or CREATE changes the buffer, exactly as asked. */
+	if (!sb_info(fd, &got)) {
+		uint64_t len = cmds[ci].nr == _IOC_NR(SABUF_IOC_GROW) && !ret ?
+			       kview.grow.byte_length :
+			       cmds[ci].nr == _IOC_NR(SABUF_IOC_CREATE) ?
+			       (ret ? 0 : kview.create.byte_length) : len0;
+
+		if (got.byte_length != len)
+			fz_fail("after %s with size %zu (%s): %llu bytes, expected %llu", cmds[ci].name,
+				usize, ret ? strerrorname_np((int)-ret) : "0",
+				(unsigned long long)got.byte_length, (unsigned long long)len);
+	}
+	close(fd);
+	fz_count(OP_ABI_SIZE, ret);
 }
 
 void fz_close_all(struct fz_thread *t)

@@ -212,16 +212,9 @@ void op_mmap(struct fz_thread *t)
 		fz_map_remove_index((unsigned int)rng_below(r, fz_nr_maps));
 	f = fz_fd_random(r, rng_chance(r, 85) ? FD_SABUF : -1);
 	fd = f ? f->fd : rng_chance(r, 50) ? -1 : 1000;
-	if (f && f->kind == FD_SABUF && !f->created) {
-		struct sabuf_info info;
-
-		if (!sb_info(f->fd, &info) && info.byte_length) {
-			f->created = true;
-			f->byte_length = info.byte_length;
-			f->map_length = info.map_length;
-			f->id = info.id;
-		}
-	}
+	if (f && f->kind == FD_SABUF)
+		fz_fd_refresh(f);
+	/* the whole maximum is mappable; pages past the current length SIGBUS when touched */
 	ml = f && f->created ? f->map_length : 0;
 
 	k = (unsigned int)rng_below(r, 100);
@@ -269,10 +262,13 @@ void op_mmap(struct fz_thread *t)
 	}
 
 	/* What the module's rules (kmod/README.md) say about a plain call. */
-	model = model && f && f->kind == FD_SABUF && f->rdwr && f->created &&
+	model = model && f && f->kind == FD_SABUF && (f->rdwr || f->ro) && f->created &&
 		!(off % FZ_PAGE) && len && !(len % FZ_PAGE) && off < (1ULL << 40) && len < (1ULL << 40);
 	if (model) {
-		if (!(flags & MAP_SHARED))
+		/* a read-only fd: the core refuses a shared writable mapping first */
+		if (f->ro && (flags & MAP_SHARED) && (prot & PROT_WRITE))
+			want = -EACCES;
+		else if (!(flags & MAP_SHARED))
 			want = -EINVAL;
 		else if (prot & PROT_EXEC)
 			want = -EPERM;
@@ -300,9 +296,10 @@ void op_mmap(struct fz_thread *t)
 		map_add(p, round_up(len), &like);
 	}
 	if (model && ret != want && !(ret == -ENOMEM && !want))
-		fz_fail("mmap(len %#llx, prot %#x, flags %#x, off %#llx) of a %#llx-byte buffer: "
-			"%s, expected %s", (unsigned long long)len, prot, flags,
-			(unsigned long long)off, (unsigned long long)ml, errname(ret), errname(want));
+		fz_fail("mmap(len %#llx, prot %#x, flags %#x, off %#llx) of a %#llx-byte mapping "
+			"(%s fd): %s, expected %s", (unsigned long long)len, prot, flags,
+			(unsigned long long)off, (unsigned long long)ml, f->ro ? "read-only" : "O_RDWR",
+			errname(ret), errname(want));
 	pthread_mutex_unlock(&fz_lock);
 	fz_count(OP_MMAP, ret);
 }
@@ -524,8 +521,9 @@ void op_touch(struct fz_thread *t)
 		if (m->counters || k < 30) {
 			uint32_t v = __atomic_load_n((uint32_t *)p, __ATOMIC_SEQ_CST);
 
-			/* A counter counts queued waiters: a huge one is an underflow. */
-			if (m->counters && v > (1u << 20)) {
+			/* A counter counts queued waiters: a huge one is an underflow.
+			 * (The second half of the page is the status: the length.) */
+			if (m->counters && off < FZ_PAGE / 2 && v > (1u << 20)) {
 				fz_guard_on = 0;
 				fz_fail("waiter counter at slot %zu reads %#x", off / 4, v);
 			}

@@ -3,7 +3,10 @@
  * leaks: many create/map/touch/destroy cycles of mixed sizes (1 byte to a
  * few MiB), in the ways a buffer can end: munmap then close, close then
  * munmap, a forked child's mappings, an fd passed over a unix socket, a
- * handle never created, a create that fails. Afterwards the memory must be
+ * handle never created, a create that fails; a quarter of the buffers are
+ * growable (created shorter, mapped whole, touched up to their length,
+ * grown to the maximum, touched again), and a third get a read-only dup
+ * (mapped read-only, closed before or after the original). Afterwards the memory must be
  * back: MemFree, Slab and Percpu (from /proc/meminfo, after dropping
  * caches and shrinking the slab caches on both sides) within --tolerance
  * percent of where they started, no buffer left in the module (netlink),
@@ -168,9 +171,10 @@ static void cycle(struct rng *r, uint64_t n)
 {
 	unsigned int way = (unsigned int)rng_below(r, 100);
 	uint64_t size = pick_size(r);
+	bool growable = rng_chance(r, 25), ro_last = rng_chance(r, 50);
 	struct sabuf_info info;
 	void *data, *ctrs;
-	int fd, ret, status;
+	int fd, ro = -1, ret, status;
 
 	fd = sb_open(O_RDWR | O_CLOEXEC);
 	if (fd < 0)
@@ -186,11 +190,11 @@ static void cycle(struct rng *r, uint64_t n)
 		close(fd);
 		return;
 	}
-	ret = sb_create(fd, size);
+	ret = growable ? sb_create_growable(fd, rng_below(r, size + 1), size) : sb_create(fd, size);
 	if (!ret)
 		ret = sb_info(fd, &info);
 	if (ret)
-		fail_cycle(n, "create", ret);
+		fail_cycle(n, growable ? "create growable" : "create", ret);
 	bytes_created += size;
 
 	if (way < 17) {			/* passed over a unix socket, the original closed */
@@ -216,10 +220,29 @@ static void cycle(struct rng *r, uint64_t n)
 		close(sv[1]);
 	}
 
+	if (rng_chance(r, 33)) {	/* a read-only dup, mapped read-only */
+		void *p;
+
+		ro = sb_dup_readonly(fd);
+		if (ro < 0)
+			fail_cycle(n, "dup read-only", ro);
+		p = mmap(NULL, info.map_length, PROT_READ, MAP_SHARED, ro, 0);
+		if (p == MAP_FAILED)
+			fail_cycle(n, "mmap of the read-only dup", -errno);
+		munmap(p, info.map_length);
+	}
+
 	data = mmap(NULL, info.map_length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	ctrs = mmap(NULL, info.counters_length, PROT_READ, MAP_SHARED, fd, (off_t)info.counters_offset);
 	if (data == MAP_FAILED || ctrs == MAP_FAILED)
 		fail_cycle(n, "mmap", -errno);
+	if (growable) {
+		/* pages past the length would SIGBUS: touch up to it, grow, touch all */
+		touch_all(data, (info.byte_length + PAGE - 1) & ~(PAGE - 1));
+		ret = sb_grow(fd, size);
+		if (ret)
+			fail_cycle(n, "grow", ret);
+	}
 	touch_all(data, info.map_length);
 	/* the wait and notify paths, which take nothing to keep (a buffer of
 	 * fewer than 4 bytes holds no 32-bit word: ERANGE) */
@@ -241,6 +264,8 @@ static void cycle(struct rng *r, uint64_t n)
 		}
 		waitpid(pid, &status, 0);
 	}
+	if (ro >= 0 && !ro_last)
+		close(ro);
 	if (way < 45) {			/* the fd first, the mappings keep it alive */
 		close(fd);
 		munmap(ctrs, info.counters_length);
@@ -250,6 +275,8 @@ static void cycle(struct rng *r, uint64_t n)
 		munmap(data, info.map_length);
 		close(fd);
 	}
+	if (ro >= 0 && ro_last)		/* the read-only dup alone keeps it */
+		close(ro);
 }
 
 static void count_ours(const struct sabuf_nl_buffer *b, void *arg)
