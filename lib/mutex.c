@@ -23,9 +23,11 @@
  *
  * Unlock: only the holder (-EPERM otherwise). With OWNER_DIED still set
  * the mutex becomes NOTRECOVERABLE and every sleeper is woken to learn it.
- * Else exchange with 0, and notify one sleeper if CONTENDED was set; the
- * notify itself skips the system call when the kernel's waiter counter
- * says nobody sleeps.
+ * Else exchange with 0 and notify one sleeper; the notify skips the system
+ * call when the kernel's waiter counter says nobody sleeps, so CONTENDED
+ * only decides what a relocking sleeper writes, never whether a wake-up
+ * happens (a picked sleeper killed before it took the mutex cannot strand
+ * the others).
  *
  * Race analysis (death at every point) is at the top of robust.c; the
  * no-lost-wake-up argument is the kernel's (kmod/waitwake.c): a sleeper
@@ -216,11 +218,17 @@ SABUF_EXPORT int sabuf_mutex_unlock(struct sabuf *sb, sabuf_mutex_t *m)
 		ret = sabuf_notify(sb, &m->state, SABUF_ALL);
 		return ret < 0 ? ret : 0;
 	}
-	if ((uint32_t)sabuf_exchange(&m->state, 0) & CONTENDED) {
-		ret = sabuf_notify(sb, &m->state, 1);	/* wake one */
-		return ret < 0 ? ret : 0;
-	}
-	return 0;				/* nobody sleeps: no system call */
+	sabuf_exchange(&m->state, 0);
+	/*
+	 * Wake one sleeper whenever the kernel counts one on this word, not
+	 * only when CONTENDED says so: a sleeper that was picked by an
+	 * unlock and then killed before it took the mutex leaves CONTENDED
+	 * unset under a new holder, and the others would sleep on. The
+	 * notify's fast path makes this free when nobody sleeps (a fence and
+	 * a load of the kernel's counter, no system call).
+	 */
+	ret = sabuf_notify(sb, &m->state, 1);
+	return ret < 0 ? ret : 0;
 }
 
 SABUF_EXPORT int sabuf_mutex_consistent(struct sabuf *sb, sabuf_mutex_t *m)
