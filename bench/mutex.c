@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Contended mutex: N threads loop { lock; a critical section; unlock; as
- * much work of their own } on one mutex. sabuf_mutex (in a sabuf buffer)
- * against a process-shared pthread_mutex (PTHREAD_MUTEX_NORMAL, in a memfd
- * mapping). Both are the three-state futex mutex of "Futexes Are Tricky"
+ * much work of their own } on one mutex. sabuf_mutex (robust, in a sabuf
+ * buffer) against a process-shared pthread_mutex (PTHREAD_MUTEX_NORMAL,
+ * and PTHREAD_MUTEX_ROBUST as peer pthread_robust, in a memfd mapping).
+ * With --threads 1 it is the uncontended lock/unlock pair. Both are the three-state futex mutex of "Futexes Are Tricky"
  * without spinning (glibc's normal mutex is), so the difference is the
  * kernel path and the library's fast paths.
  *
@@ -27,7 +28,8 @@
 
 #include "bench.h"
 
-static const char *const peers[] = { "sabuf", "pthread", NULL };
+/* pthread_robust: PTHREAD_MUTEX_ROBUST, the peer of sabuf's robust mutex */
+static const char *const peers[] = { "sabuf", "pthread", "pthread_robust", NULL };
 
 /*
  * Loop iterations inside and outside the lock ($BENCH_MUTEX_CRIT,
@@ -87,7 +89,8 @@ static void *worker(void *arg)
 			if (r)
 				die("sabuf_mutex_unlock: %s", bench_strerror(r));
 		} else {
-			pthread_mutex_lock(&sh->pmutex);
+			if (pthread_mutex_lock(&sh->pmutex))
+				die("pthread_mutex_lock");
 			sh->counter++;
 			work(critical_work);
 			pthread_mutex_unlock(&sh->pmutex);
@@ -120,6 +123,8 @@ static void setup(struct peer *p, const char *name)
 		p->sh = memfd_shared_map(4096);
 		pthread_mutexattr_init(&ma);
 		pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED);
+		if (!strcmp(name, "pthread_robust"))
+			pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_ROBUST);
 		pthread_mutex_init(&p->sh->pmutex, &ma);
 	}
 }

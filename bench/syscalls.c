@@ -45,7 +45,7 @@
 struct tally {
 	long traps;		/* SIGSYS seen */
 	long last_nr;		/* the last trapped system call */
-	long notify_traps, wait_traps, control_traps;
+	long notify_traps, wait_traps, control_traps, mutex_traps;
 	long clock_traps, ioctl_traps, getppid_traps;	/* by call, all along */
 	long bad_results;	/* a call answered something other than expected */
 	int done;
@@ -98,11 +98,23 @@ static void child(struct sabuf *sb, long n)
 	struct sigaction sa;
 	long before;
 
+	sabuf_mutex_t *m = (sabuf_mutex_t *)(word + 64);
+
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = on_sigsys;
 	sa.sa_flags = SA_SIGINFO;
 	CHECK_SYS(sigaction(SIGSYS, &sa, NULL));
+	/* a thread's first lock asks the kernel for its owner id, once */
+	sabuf_mutex_lock(sb, m);
+	sabuf_mutex_unlock(sb, m);
 	install_filter();
+
+	/* From here on, any system call traps and is counted. */
+	before = tally->traps;
+	for (long i = 0; i < n; i++)
+		if (sabuf_mutex_lock(sb, m) != 0 || sabuf_mutex_unlock(sb, m) != 0)
+			tally->bad_results++;
+	tally->mutex_traps = tally->traps - before;
 
 	/* From here on, any system call traps and is counted. */
 	before = tally->traps;
@@ -163,6 +175,7 @@ int main(int argc, char **argv)
 		    status, tally->last_nr);
 	bench_count("notify_nowaiter_syscalls", tally->notify_traps);
 	bench_count("wait_notequal_syscalls", tally->wait_traps);
+	bench_count("mutex_uncontended_syscalls", tally->mutex_traps);
 	bench_count("seccomp_control_traps", tally->control_traps);
 	bench_info("seccomp_control_clock_traps", tally->clock_traps);
 	bench_progress("system calls (seccomp SIGSYS count): %ld notifies with no waiter: %ld; "

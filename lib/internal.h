@@ -79,6 +79,10 @@ static inline int sabuf_word_offset(const struct sabuf *sb, const void *addr,
 	return 0;
 }
 
+/* sabuf_notify() for a caller that just made a sequentially consistent
+ * read-modify-write of the word (barrier (B) done). (waitwake.c) */
+int sabuf_notify_after_rmw(struct sabuf *sb, uint64_t offset, unsigned int count);
+
 /* Take a mutex the slow way, leaving it CONTENDED: 0 or -ETIMEDOUT. The
  * condition variable relocks with it. (mutex.c) */
 int sabuf_mutex_lock_contended(struct sabuf *sb, sabuf_mutex_t *mutex,

@@ -200,7 +200,8 @@ SABUF_EXPORT int sabuf_mutex_trylock(struct sabuf *sb, sabuf_mutex_t *m)
 
 SABUF_EXPORT int sabuf_mutex_unlock(struct sabuf *sb, sabuf_mutex_t *m)
 {
-	int id, ret = check_mutex(sb, m);
+	uint64_t offset;
+	int id, ret = sabuf_word_offset(sb, &m->state, sizeof(m->state), &offset);
 	uint32_t s;
 
 	if (ret)
@@ -218,7 +219,7 @@ SABUF_EXPORT int sabuf_mutex_unlock(struct sabuf *sb, sabuf_mutex_t *m)
 		ret = sabuf_notify(sb, &m->state, SABUF_ALL);
 		return ret < 0 ? ret : 0;
 	}
-	sabuf_exchange(&m->state, 0);
+	sabuf_exchange(&m->state, 0);	/* a full barrier: (B) of kmod/waitwake.c */
 	/*
 	 * Wake one sleeper whenever the kernel counts one on this word, not
 	 * only when CONTENDED says so: a sleeper that was picked by an
@@ -227,7 +228,7 @@ SABUF_EXPORT int sabuf_mutex_unlock(struct sabuf *sb, sabuf_mutex_t *m)
 	 * notify's fast path makes this free when nobody sleeps (a fence and
 	 * a load of the kernel's counter, no system call).
 	 */
-	ret = sabuf_notify(sb, &m->state, 1);
+	ret = sabuf_notify_after_rmw(sb, offset, 1);
 	return ret < 0 ? ret : 0;
 }
 

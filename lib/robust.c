@@ -53,7 +53,8 @@ struct thread_state {
 	struct held inline_held[HELD_INLINE];
 };
 
-static __thread struct thread_state self;
+/* initial-exec: a plain TLS access on the lock fast path, no __tls_get_addr */
+static __thread struct thread_state self __attribute__((tls_model("initial-exec")));
 static unsigned int fork_gen;		/* bumped in a fork child */
 static pthread_key_t exit_key;
 static pthread_once_t once = PTHREAD_ONCE_INIT;

@@ -253,6 +253,25 @@ static int nobody_waits(const struct sabuf *sb, uint64_t offset)
 			       __ATOMIC_RELAXED) == 0;
 }
 
+/*
+ * Notify one waiter of the word at @offset, for a caller whose own atomic
+ * read-modify-write of the word just now (a sequentially consistent
+ * exchange: a full barrier on every architecture we build for) already
+ * is barrier (B): only the counter load remains. mutex.c's unlock.
+ */
+int sabuf_notify_after_rmw(struct sabuf *sb, uint64_t offset, unsigned int count)
+{
+	struct sabuf_notify notify = { .offset = offset, .count = count };
+	int ret;
+
+	if (sb->counters &&
+	    __atomic_load_n(&sb->counters[SABUF_COUNTER_SLOT(offset, sb->counters_slots)],
+			    __ATOMIC_RELAXED) == 0)
+		return 0;	/* nobody waits: no system call */
+	ret = ioctl(sb->fd, SABUF_IOC_NOTIFY, &notify);
+	return ret < 0 ? -errno : ret;
+}
+
 SABUF_EXPORT int sabuf_notify(struct sabuf *sb, const void *addr,
 			      unsigned int count)
 {

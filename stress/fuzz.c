@@ -54,7 +54,7 @@ struct fz_map fz_maps[FZ_MAX_MAPS];
 unsigned int fz_nr_maps;
 struct fz_stats *fz_stats;
 bool fz_trace;
-bool fz_grow_tail;
+bool fz_grow_tail = true;	/* kmod zeroes the tail since ABI 2's fix */
 uint64_t fz_seed;
 int fz_family = -1;
 
@@ -623,7 +623,7 @@ static void parse_args(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--trace")) {
 			fz_trace = true;
 		} else if (!strcmp(argv[i], "--grow-tail")) {
-			fz_grow_tail = true;
+			fz_grow_tail = true;	/* the default now; kept for old command lines */
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage();
 			exit(0);

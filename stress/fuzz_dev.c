@@ -743,7 +743,9 @@ static bool known_nr(unsigned int nr)
 {
 	return nr == _IOC_NR(SABUF_IOC_CREATE) || nr == _IOC_NR(SABUF_IOC_INFO) ||
 	       nr == _IOC_NR(SABUF_IOC_WAIT) || nr == _IOC_NR(SABUF_IOC_NOTIFY) ||
-	       nr == _IOC_NR(SABUF_IOC_GROW) || nr == _IOC_NR(SABUF_IOC_DUP_READONLY);
+	       nr == _IOC_NR(SABUF_IOC_GROW) || nr == _IOC_NR(SABUF_IOC_DUP_READONLY) ||
+	       nr == _IOC_NR(SABUF_IOC_ROBUST_REGISTER) || nr == _IOC_NR(SABUF_IOC_NOTIFY_WAIT) ||
+	       nr == _IOC_NR(SABUF_IOC_WAIT_ANY);
 }
 
 /* This thread's page-sized argument area: INFO may write up to a page.
@@ -779,7 +781,7 @@ void op_ioctl_random(struct fz_thread *t)
 	       (unsigned int)rng_below(&t->rng, 1 << 14);
 	nr = (unsigned int)rng_below(&t->rng, 256);
 	if (k < 40)		/* our magic, our numbers and the reserved one, any size and direction */
-		cmd = _IOC(dir, SABUF_IOC_MAGIC, rng_below(&t->rng, 8), size);
+		cmd = _IOC(dir, SABUF_IOC_MAGIC, rng_below(&t->rng, 11), size);
 	else if (k < 70)	/* our magic, any number */
 		cmd = _IOC(dir, SABUF_IOC_MAGIC, nr, size);
 	else {
