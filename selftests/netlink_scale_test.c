@@ -10,9 +10,8 @@
  *    once, ascending, with length 1; `sabuf show --json` lists them all;
  *  - 10^5 buffers: the GET dump lists every id once, ascending.
  *
- * 10^5 waited-on offsets need 10^5 sleeping waiters: one thread each is
- * more memory than the test VM has (a kernel stack is 16 KiB); that case
- * waits for pollable waiters, which cost no thread.
+ *  - 10^5 waited-on offsets (threads each in 128 queues, by wait-any):
+ *    the dump and `sabuf show` list every one.
  */
 #include "sabuf_test.h"
 
@@ -302,6 +301,112 @@ TEST_F_TIMEOUT(scale, queues_dump_lists_ten_thousand_offsets, 600)
 	close(nl);
 	sabuf_t_buf_free(&b);
 	free(args);
+	free(threads);
+}
+
+/*
+ * 10^5 waited-on offsets: each thread holds a place in 128 queues with one
+ * SABUF_IOC_WAIT_ANY, so 782 threads make 10^5 queues of one waiter each.
+ * The QUEUES_GET dump and `sabuf show` list every one, exactly.
+ */
+#define NR_BIG		100000
+#define PER_THREAD	SABUF_WAIT_ANY_MAX
+
+struct any_thread {
+	int fd;
+	unsigned int first, n;
+	long ret;
+	struct sabuf_wait_any_item items[PER_THREAD];
+};
+
+static void *any_main(void *arg)
+{
+	struct any_thread *a = arg;
+	struct sabuf_wait_any w = {
+		.items = (uintptr_t)a->items, .count = a->n, .timeout_ns = -1,
+		.clockid = CLOCK_MONOTONIC,
+	};
+
+	for (unsigned int i = 0; i < a->n; i++)
+		a->items[i] = (struct sabuf_wait_any_item){
+			.fd = a->fd, .flags = SABUF_WAIT_SIZE_U32, .offset = 4ull * (a->first + i),
+		};
+	a->ret = ioctl(a->fd, SABUF_IOC_WAIT_ANY, &w);
+	return NULL;
+}
+
+TEST_F_TIMEOUT(scale, queues_dump_lists_a_hundred_thousand_offsets, 900)
+{
+	const unsigned int nthreads = (NR_BIG + PER_THREAD - 1) / PER_THREAD;
+	struct any_thread *a = calloc(nthreads, sizeof(*a));
+	pthread_t *threads = calloc(nthreads, sizeof(*threads));
+	struct queues_seen seen = { 0 };
+	struct sabuf_t_buf b;
+	pthread_attr_t attr;
+	unsigned int queued = 0, shown = 0, made;
+	int nl, family;
+
+	ASSERT_TRUE(a && threads);
+	SABUF_T_BUF_NEW(&b, 4ull * NR_BIG);
+	ASSERT_EQ(0, pthread_attr_init(&attr));
+	ASSERT_EQ(0, pthread_attr_setstacksize(&attr, PTHREAD_STACK_MIN + 8192));
+	for (made = 0; made < nthreads; made++) {
+		a[made].fd = b.fd;
+		a[made].first = made * PER_THREAD;
+		a[made].n = NR_BIG - a[made].first < PER_THREAD ? NR_BIG - a[made].first
+								  : PER_THREAD;
+		ASSERT_EQ(0, pthread_create(&threads[made], &attr, any_main, &a[made]))
+			TH_LOG("thread %u", made);
+	}
+	/* every place taken: the buffer's waiter count (one per entry) says so */
+	for (int i = 0; i < 1200 && queued != NR_BIG; i++) {
+		queued = 0;
+		for (uint32_t s = 0; s < b.info.counters_slots; s++)
+			queued += __atomic_load_n(&b.counters[s], __ATOMIC_SEQ_CST);
+		if (queued != NR_BIG)
+			sabuf_t_sleep_ms(100);
+	}
+	ASSERT_EQ((unsigned int)NR_BIG, queued);
+
+	nl = nl_open();
+	ASSERT_LE(0, nl);
+	family = family_id(nl);
+	ASSERT_LT(0, family);
+	seen.id = b.info.id;
+	ASSERT_EQ(0, send_req(nl, family, SABUF_CMD_QUEUES_GET, NLM_F_DUMP, SABUF_A_ID,
+			      &b.info.id, 8));
+	ASSERT_EQ(0, recv_all(nl, queues_cb, &seen));
+	EXPECT_STREQ("", seen.bad);
+	EXPECT_EQ((unsigned int)NR_BIG, seen.count);
+	TH_LOG("%u queues in %u messages", seen.count, seen.msgs);
+	{
+		char cmd[128], line[256];
+		FILE *p;
+
+		snprintf(cmd, sizeof(cmd), "sabuf show %llu --json 2>&1",
+			 (unsigned long long)b.info.id);
+		p = popen(cmd, "r");
+		ASSERT_NE(NULL, p);
+		while (fgets(line, sizeof(line), p))
+			for (char *at = line; (at = strstr(at, "\"offset\"")); at++)
+				shown++;
+		EXPECT_EQ(0, pclose(p));
+		EXPECT_EQ((unsigned int)NR_BIG, shown);
+	}
+	/* one notify per thread (its first word) wakes it; it leaves the rest */
+	for (unsigned int t = 0; t < made; t++)
+		EXPECT_EQ(1, sabuf_t_notify(b.fd, 4ull * a[t].first, 1));
+	for (unsigned int t = 0; t < made; t++) {
+		pthread_join(threads[t], NULL);
+		EXPECT_EQ(0l, a[t].ret);
+	}
+	queued = 0;
+	for (uint32_t s = 0; s < b.info.counters_slots; s++)
+		queued += b.counters[s];
+	EXPECT_EQ(0u, queued);
+	close(nl);
+	sabuf_t_buf_free(&b);
+	free(a);
 	free(threads);
 }
 
