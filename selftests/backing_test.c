@@ -9,7 +9,8 @@
  *    swappable), not Unevictable or Mlocked;
  *  - each buffer is its own file, named sabuf:ID in /proc/PID/maps;
  *  - a 64 MiB buffer gets huge pages, mapped with PMDs (smaps);
- *  - the pages follow the creator's NUMA policy (only with two nodes).
+ *  - the pages follow the creator's NUMA policy (only with two nodes);
+ *  - O_DIRECT I/O goes straight to and from a buffer's pages.
  */
 #include "sabuf_test.h"
 
@@ -187,6 +188,62 @@ TEST(pages_follow_the_creator_numa_policy)
 	fclose(f);
 	EXPECT_TRUE(found);
 	sabuf_t_buf_free(&b);
+}
+
+/* A sysfs write, 0 or -errno. */
+static int sysfs_write(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, strlen(text));
+	n = n < 0 ? -errno : 0;
+	close(fd);
+	return (int)n;
+}
+
+/*
+ * O_DIRECT I/O moves data straight between a block device and a buffer's
+ * pages (the kernel pins them: get_user_pages on the shmem mapping), both
+ * ways. The device is a zram disk (the VM carries the module).
+ */
+TEST(o_direct_io_into_and_out_of_a_buffer)
+{
+	const size_t len = 64 << 10;
+	struct sabuf_t_buf b;
+	uint8_t *bounce;
+	int dev;
+
+	if (geteuid())
+		SKIP(return, "needs root for a zram disk");
+	if (access("/sys/block/zram0", F_OK) && system("modprobe zram num_devices=1 2>/dev/null"))
+		SKIP(return, "no zram module");
+	if (sysfs_write("/sys/block/zram0/disksize", "1048576"))
+		SKIP(return, "zram0 is in use");
+	dev = open("/dev/zram0", O_RDWR | O_DIRECT | O_CLOEXEC);
+	ASSERT_LE(0, dev) TH_LOG("open /dev/zram0 O_DIRECT: %s", strerror(errno));
+	ASSERT_EQ(0, posix_memalign((void **)&bounce, 4096, len));
+	for (size_t i = 0; i < len; i++)
+		bounce[i] = (uint8_t)(i * 7 + 3);
+	ASSERT_EQ((ssize_t)len, pwrite(dev, bounce, len, 0));
+
+	SABUF_T_BUF_NEW(&b, len);
+	/* device -> buffer */
+	ASSERT_EQ((ssize_t)len, pread(dev, b.data, len, 0)) TH_LOG("%s", strerror(errno));
+	EXPECT_EQ(0, memcmp(b.data, bounce, len));
+	/* buffer -> device */
+	for (size_t i = 0; i < len; i++)
+		b.data[i] = (uint8_t)(i * 13 + 1);
+	ASSERT_EQ((ssize_t)len, pwrite(dev, b.data, len, len));
+	ASSERT_EQ((ssize_t)len, pread(dev, bounce, len, len));
+	EXPECT_EQ(0, memcmp(b.data, bounce, len));
+
+	sabuf_t_buf_free(&b);
+	free(bounce);
+	close(dev);
+	EXPECT_EQ(0, sysfs_write("/sys/block/zram0/reset", "1"));
 }
 
 TEST_HARNESS_MAIN
