@@ -12,9 +12,10 @@
  *
  * An owner is dead when
  *  - its thread is gone or exiting (PF_EXITING), or
- *  - its process is exiting or exec'ing: seen when the process's sabuf
- *    files are flushed (exit_files() or close-on-exec), which also wakes
- *    every robust waiter sleeping on that owner at once, or
+ *  - its process is exiting or exec'ing: seen when its address space is
+ *    torn down with a buffer mapped (exit_mmap(), the earliest point) or
+ *    when its sabuf files are flushed (exit_files() or close-on-exec),
+ *    which also wakes every robust waiter sleeping on that owner at once, or
  *  - its id is unknown (never registered, or forgotten: see below).
  * A thread that exits without its process (pthread_exit) is handled by
  * libsabuf itself, which releases what it holds as "owner died".
