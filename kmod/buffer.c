@@ -127,6 +127,7 @@ static void sabuf_buffer_release(struct kref *ref)
 	sabuf_user_uncharge(buf->uid, buf->charged);
 	mutex_unlock(&sabuf_registry_lock);
 	WARN_ON_ONCE(atomic_read(&buf->waiters));
+	sabuf_queues_release(buf);
 	WARN_ON_ONCE(!xa_empty(&buf->queues));
 	xa_destroy(&buf->queues);
 	put_pid(buf->creator);

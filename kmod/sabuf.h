@@ -167,6 +167,7 @@ long sabuf_ioctl_wait_any(const struct sabuf_wait_any *args);
 bool sabuf_file_is_handle(const struct file *file);
 
 bool sabuf_queue_next(struct sabuf_buffer *buf, u64 *offset, u32 *len);
+void sabuf_queues_release(struct sabuf_buffer *buf);
 
 /* netlink.c */
 int sabuf_netlink_init(void);

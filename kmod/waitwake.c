@@ -105,14 +105,23 @@ struct sabuf_queue {
 	const struct sabuf_buffer *buf;	/* written under the bucket lock */
 	u64 offset;			/* written under the bucket lock */
 	u32 len;			/* waiters on @waiters; bucket lock (READ_ONCE outside) */
+	bool idle;			/* empty, kept for the next waiter; bucket lock */
 	struct rcu_head rcu;
 };
+
+/*
+ * Emptied queues a bucket keeps, still linked and indexed, so that a word
+ * waited on again and again (a ping-pong, a lock) does not create and
+ * destroy its queue, and its index entry, every time.
+ */
+#define SABUF_IDLE_QUEUES	4
 
 /* One hash bucket: the queues of every (buffer, offset) that hash here. */
 struct sabuf_bucket {
 	spinlock_t lock;		/* guards @queues, every queue and waiter on it, @spare */
 	struct list_head queues;	/* sabuf_queue.node */
 	struct sabuf_queue *spare;	/* an emptied queue, kept for the next one */
+	unsigned int idle;		/* idle queues on @queues */
 } ____cacheline_aligned_in_smp;
 
 static struct sabuf_bucket *sabuf_buckets;
@@ -218,11 +227,45 @@ static struct sabuf_queue *queue_create(struct sabuf_bucket *hb, struct sabuf_bu
 	WRITE_ONCE(q->buf, buf);
 	WRITE_ONCE(q->offset, offset);
 	WRITE_ONCE(q->len, 0);
+	q->idle = false;
 	list_add_tail(&q->node, &hb->queues);
 	return q;
 }
 
-/* Take @n waiters' worth off @q's length; an emptied queue goes away. */
+/* Queue @w at the tail of @q, which may have been idle. */
+static void queue_add(struct sabuf_bucket *hb, struct sabuf_queue *q, struct sabuf_waiter *w)
+{
+	lockdep_assert_held(&hb->lock);
+	if (q->idle) {
+		q->idle = false;
+		hb->idle--;
+	}
+	w->queue = q;
+	list_add_tail(&w->node, &q->waiters);
+	WRITE_ONCE(q->len, q->len + 1);
+}
+
+/* Unlink an empty queue from its bucket and its buffer's index. */
+static void queue_remove(struct sabuf_bucket *hb, struct sabuf_buffer *buf,
+			 struct sabuf_queue *q)
+{
+	lockdep_assert_held(&hb->lock);
+	if (q->idle) {
+		q->idle = false;
+		hb->idle--;
+	}
+	list_del(&q->node);
+	xa_erase(&buf->queues, q->offset >> 2);
+	if (!hb->spare)
+		hb->spare = q;
+	else
+		kfree_rcu(q, rcu);
+}
+
+/*
+ * Take @n waiters' worth off @q's length. An emptied queue stays, idle,
+ * while its bucket keeps fewer than SABUF_IDLE_QUEUES; else it goes away.
+ */
 static void queue_shrink(struct sabuf_bucket *hb, struct sabuf_buffer *buf,
 			 struct sabuf_queue *q, u32 n)
 {
@@ -230,12 +273,12 @@ static void queue_shrink(struct sabuf_bucket *hb, struct sabuf_buffer *buf,
 	WRITE_ONCE(q->len, q->len - n);
 	if (q->len)
 		return;
-	list_del(&q->node);
-	xa_erase(&buf->queues, q->offset >> 2);
-	if (!hb->spare)
-		hb->spare = q;
-	else
-		kfree_rcu(q, rcu);
+	if (hb->idle < SABUF_IDLE_QUEUES) {
+		q->idle = true;
+		hb->idle++;
+		return;
+	}
+	queue_remove(hb, buf, q);
 }
 
 static struct sabuf_bucket *wait_queue_for_offset(const struct sabuf_buffer *buf, u64 offset)
@@ -474,9 +517,7 @@ retry:
 			goto out_unqueued;
 		}
 	}
-	w.queue = q;
-	list_add_tail(&w.node, &q->waiters);
-	WRITE_ONCE(q->len, q->len + 1);
+	queue_add(hb, q, &w);
 	spin_unlock(&hb->lock);
 	put_page(page);
 	kfree(fresh);
@@ -677,9 +718,7 @@ retry:
 			goto out_unlock;
 		}
 	}
-	it->w.queue = q;
-	list_add_tail(&it->w.node, &q->waiters);
-	WRITE_ONCE(q->len, q->len + 1);
+	queue_add(hb, q, &it->w);
 	it->queued = true;
 out_unlock:
 	spin_unlock(&hb->lock);
@@ -867,4 +906,20 @@ bool sabuf_queue_next(struct sabuf_buffer *buf, u64 *offset, u32 *len)
 	}
 	rcu_read_unlock();
 	return found;
+}
+
+/* A buffer goes: its idle queues go with it (no waiter is left). */
+void sabuf_queues_release(struct sabuf_buffer *buf)
+{
+	unsigned long index;
+	struct sabuf_queue *q;
+
+	xa_for_each(&buf->queues, index, q) {
+		struct sabuf_bucket *hb = wait_queue_for_offset(buf, q->offset);
+
+		spin_lock(&hb->lock);
+		WARN_ON_ONCE(q->len);
+		queue_remove(hb, buf, q);
+		spin_unlock(&hb->lock);
+	}
 }
