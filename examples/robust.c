@@ -8,7 +8,9 @@
  * leaves the books wrong. The main process kills one worker while it
  * holds the lock mid-transfer (it waits for the worker to say so). The
  * next worker to lock gets -EOWNERDEAD, sees the sum is off, repairs it
- * from the transfer journal, calls sabuf_mutex_consistent() and goes on.
+ * from the transfer journal, calls sabuf_mutex_consistent() and goes on
+ * (the survivors keep transferring until the victim is dead, so that one
+ * of them always meets it, however the scheduler ordered things).
  * With a plain process-shared mutex everybody would now hang.
  */
 #include <errno.h>
@@ -22,6 +24,7 @@
 struct bank {
 	sabuf_mutex_t lock;
 	int32_t victim_inside;		/* the worker to kill is mid-transfer */
+	int32_t victim_dead;		/* main killed it: survivors may finish */
 	int64_t account[2];
 	int64_t in_flight;		/* the journal: debited, not yet credited */
 	int64_t transfers;
@@ -50,7 +53,8 @@ static int worker_main(struct sabuf *sb, int index)
 {
 	struct bank *b = sabuf_data(sb);
 
-	for (int i = 0; i < TRANSFERS; i++) {
+	/* the survivors go on until the victim is dead, so one of them meets it */
+	for (int i = 0; i < TRANSFERS || (index && !sabuf_load(&b->victim_dead)); i++) {
 		int r = sabuf_mutex_lock(sb, &b->lock);
 
 		if (r == -EOWNERDEAD) {
@@ -92,6 +96,7 @@ int main(int argc, char **argv)
 	printf("main: worker 0 holds the lock mid-transfer; killing it\n");
 	kill(pids[0], SIGKILL);
 	waitpid(pids[0], &status, 0);
+	sabuf_store(&b->victim_dead, 1);
 	if (wait_workers(pids + 1, WORKERS - 1)) {
 		fprintf(stderr, "main: a worker failed\n");
 		return 1;
