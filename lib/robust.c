@@ -38,24 +38,9 @@
 
 #include "robust.h"
 
-enum { HELD_INLINE = 16 };
-
-struct held {
-	struct sabuf *sb;
-	sabuf_mutex_t *m;
-};
-
-struct thread_state {
-	uint32_t id;			/* 0: none yet */
-	unsigned int gen;		/* fork_gen when id was taken */
-	unsigned int nr, cap;
-	struct held *held;		/* inline[] or malloc'ed */
-	struct held inline_held[HELD_INLINE];
-};
-
-/* initial-exec: a plain TLS access on the lock fast path, no __tls_get_addr */
-static __thread struct thread_state self __attribute__((tls_model("initial-exec")));
-static unsigned int fork_gen;		/* bumped in a fork child */
+/* See robust.h: this thread's owner id and held mutexes; the fork generation. */
+__thread struct sabuf_thread_state sabuf_self __attribute__((tls_model("initial-exec")));
+unsigned int sabuf_fork_gen;		/* bumped in a fork child */
 static pthread_key_t exit_key;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int once_err;
@@ -63,8 +48,8 @@ static int once_err;
 static void after_fork_in_child(void)
 {
 	/* Only this thread survives, and it is not the one that held. */
-	fork_gen++;
-	self.nr = 0;
+	sabuf_fork_gen++;
+	sabuf_self.nr = 0;
 }
 
 static void thread_exit(void *arg);
@@ -76,55 +61,53 @@ static void init_once(void)
 		once_err = pthread_atfork(NULL, NULL, after_fork_in_child);
 }
 
-int sabuf_owner_id(struct sabuf *sb)
+int sabuf_owner_id_slow(struct sabuf *sb)
 {
 	struct sabuf_robust args = { 0 };
 	int id;
 
-	if (self.id && self.gen == __atomic_load_n(&fork_gen, __ATOMIC_RELAXED))
-		return self.id;
 	pthread_once(&once, init_once);
 	if (once_err)
 		return -once_err;
 	id = ioctl(sb->fd, SABUF_IOC_ROBUST_REGISTER, &args);
 	if (id < 0)
 		return -errno;
-	self.id = id;
-	self.gen = __atomic_load_n(&fork_gen, __ATOMIC_RELAXED);
-	self.nr = 0;
+	sabuf_self.id = id;
+	sabuf_self.gen = __atomic_load_n(&sabuf_fork_gen, __ATOMIC_RELAXED);
+	sabuf_self.nr = 0;
 	/* non-NULL, so that thread_exit() runs for this thread */
-	pthread_setspecific(exit_key, &self);
+	pthread_setspecific(exit_key, &sabuf_self);
 	return id;
 }
 
-int sabuf_held_add(struct sabuf *sb, sabuf_mutex_t *m)
+int sabuf_held_add_slow(struct sabuf *sb, sabuf_mutex_t *m)
 {
-	if (!self.held) {
-		self.held = self.inline_held;
-		self.cap = HELD_INLINE;
+	if (!sabuf_self.held) {
+		sabuf_self.held = sabuf_self.inline_held;
+		sabuf_self.cap = SABUF_HELD_INLINE;
 	}
-	if (self.nr == self.cap) {
-		struct held *more = malloc(2 * self.cap * sizeof(*more));
+	if (sabuf_self.nr == sabuf_self.cap) {
+		struct sabuf_held *more = malloc(2 * sabuf_self.cap * sizeof(*more));
 
 		if (!more)
 			return -ENOMEM;
-		for (unsigned int i = 0; i < self.nr; i++)
-			more[i] = self.held[i];
-		if (self.held != self.inline_held)
-			free(self.held);
-		self.held = more;
-		self.cap *= 2;
+		for (unsigned int i = 0; i < sabuf_self.nr; i++)
+			more[i] = sabuf_self.held[i];
+		if (sabuf_self.held != sabuf_self.inline_held)
+			free(sabuf_self.held);
+		sabuf_self.held = more;
+		sabuf_self.cap *= 2;
 	}
-	self.held[self.nr++] = (struct held){ sb, m };
+	sabuf_self.held[sabuf_self.nr++] = (struct sabuf_held){ sb, m };
 	return 0;
 }
 
-void sabuf_held_remove(sabuf_mutex_t *m)
+void sabuf_held_remove_slow(sabuf_mutex_t *m)
 {
 	/* usually the last one locked */
-	for (unsigned int i = self.nr; i-- > 0;) {
-		if (self.held[i].m == m) {
-			self.held[i] = self.held[--self.nr];
+	for (unsigned int i = sabuf_self.nr; i-- > 0;) {
+		if (sabuf_self.held[i].m == m) {
+			sabuf_self.held[i] = sabuf_self.held[--sabuf_self.nr];
 			return;
 		}
 	}
@@ -137,27 +120,27 @@ void sabuf_held_remove(sabuf_mutex_t *m)
 static void thread_exit(void *arg)
 {
 	(void)arg;
-	for (unsigned int i = 0; i < self.nr; i++) {
-		sabuf_mutex_t *m = self.held[i].m;
+	for (unsigned int i = 0; i < sabuf_self.nr; i++) {
+		sabuf_mutex_t *m = sabuf_self.held[i].m;
 		int32_t s = sabuf_load(&m->state);
 
-		while (((uint32_t)s & SABUF_ROBUST_ID_MASK) == self.id) {
+		while (((uint32_t)s & SABUF_ROBUST_ID_MASK) == sabuf_self.id) {
 			/* keep CONTENDED: it tells the next holder to wake the rest */
 			int32_t was = sabuf_compare_exchange(&m->state, s,
 							     (int32_t)(SABUF_MUTEX_OWNER_DIED_ |
 								       ((uint32_t)s & SABUF_MUTEX_CONTENDED_)));
 			if (was == s) {
-				sabuf_notify(self.held[i].sb, &m->state, 1);
+				sabuf_notify(sabuf_self.held[i].sb, &m->state, 1);
 				break;
 			}
 			s = was;
 		}
 	}
-	self.nr = 0;
-	if (self.held != self.inline_held)
-		free(self.held);
-	self.held = NULL;
-	self.id = 0;
+	sabuf_self.nr = 0;
+	if (sabuf_self.held != sabuf_self.inline_held)
+		free(sabuf_self.held);
+	sabuf_self.held = NULL;
+	sabuf_self.id = 0;
 }
 
 int sabuf_robust_wait(struct sabuf *sb, sabuf_mutex_t *m, uint32_t expected,

@@ -25,12 +25,55 @@
 #define SABUF_MUTEX_OWNER_DIED_		0x80000000u
 #define SABUF_MUTEX_NOTRECOVERABLE_	SABUF_MUTEX_ID_MASK_
 
+/* This thread's state (robust.c): inline fast paths below, slow ones there. */
+enum { SABUF_HELD_INLINE = 16 };
+struct sabuf_held {
+	struct sabuf *sb;
+	sabuf_mutex_t *m;
+};
+struct sabuf_thread_state {
+	uint32_t id;			/* 0: none yet */
+	unsigned int gen;		/* sabuf_fork_gen when id was taken */
+	unsigned int nr, cap;
+	struct sabuf_held *held;	/* inline_held[] or malloc'ed */
+	struct sabuf_held inline_held[SABUF_HELD_INLINE];
+};
+extern __thread struct sabuf_thread_state sabuf_self __attribute__((tls_model("initial-exec")));
+extern unsigned int sabuf_fork_gen;
+
+int sabuf_owner_id_slow(struct sabuf *sb);
+int sabuf_held_add_slow(struct sabuf *sb, sabuf_mutex_t *m);
+void sabuf_held_remove_slow(sabuf_mutex_t *m);
+
 /* This thread's owner id (registering it on first use): > 0, or -errno. */
-int sabuf_owner_id(struct sabuf *sb);
+static inline int sabuf_owner_id(struct sabuf *sb)
+{
+	if (__builtin_expect(sabuf_self.id != 0, 1) &&
+	    sabuf_self.gen == __atomic_load_n(&sabuf_fork_gen, __ATOMIC_RELAXED))
+		return (int)sabuf_self.id;
+	return sabuf_owner_id_slow(sb);
+}
 
 /* The mutexes this thread holds: released as "owner died" at thread exit. */
-int sabuf_held_add(struct sabuf *sb, sabuf_mutex_t *m);
-void sabuf_held_remove(sabuf_mutex_t *m);
+static inline int sabuf_held_add(struct sabuf *sb, sabuf_mutex_t *m)
+{
+	if (__builtin_expect(sabuf_self.held && sabuf_self.nr < sabuf_self.cap, 1)) {
+		sabuf_self.held[sabuf_self.nr].sb = sb;
+		sabuf_self.held[sabuf_self.nr++].m = m;
+		return 0;
+	}
+	return sabuf_held_add_slow(sb, m);
+}
+
+static inline void sabuf_held_remove(sabuf_mutex_t *m)
+{
+	/* usually the last one locked */
+	if (__builtin_expect(sabuf_self.nr && sabuf_self.held[sabuf_self.nr - 1].m == m, 1)) {
+		sabuf_self.nr--;
+		return;
+	}
+	sabuf_held_remove_slow(m);
+}
 
 /*
  * Sleep while m->state == expected, whose owner bits name the holder:
