@@ -7,8 +7,11 @@
 #define SABUF_INTERNAL_H
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
+
+#include <linux/sabuf.h>
 
 #include "deadline.h"
 #include "sabuf.h"
@@ -79,9 +82,22 @@ static inline int sabuf_word_offset(const struct sabuf *sb, const void *addr,
 	return 0;
 }
 
-/* sabuf_notify() for a caller that just made a sequentially consistent
- * read-modify-write of the word (barrier (B) done). (waitwake.c) */
-int sabuf_notify_after_rmw(struct sabuf *sb, uint64_t offset, unsigned int count);
+/*
+ * Does the kernel count nobody waiting on the index at @offset? The caller
+ * has made barrier (B) of kmod/waitwake.c already (a fence, or a
+ * sequentially consistent read-modify-write of the word). Without counters
+ * the answer is "maybe somebody": ask the kernel.
+ */
+static inline bool sabuf_counter_is_zero(const struct sabuf *sb, uint64_t offset)
+{
+	return sb->counters &&
+	       __atomic_load_n(&sb->counters[SABUF_COUNTER_SLOT(offset, sb->counters_slots)],
+			       __ATOMIC_RELAXED) == 0;
+}
+
+/* SABUF_IOC_NOTIFY for the index at @offset, once sabuf_counter_is_zero()
+ * said someone may wait (after barrier (B)). (waitwake.c) */
+int sabuf_notify_in_kernel(struct sabuf *sb, uint64_t offset, unsigned int count);
 
 /* Take a mutex the slow way, leaving it CONTENDED: 0 or -ETIMEDOUT. The
  * condition variable relocks with it. (mutex.c) */

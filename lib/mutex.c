@@ -230,11 +230,9 @@ SABUF_EXPORT int sabuf_mutex_unlock(struct sabuf *sb, sabuf_mutex_t *m)
 	 * notify's fast path makes this free when nobody sleeps (a fence and
 	 * a load of the kernel's counter, no system call).
 	 */
-	if (sb->counters &&
-	    __atomic_load_n(&sb->counters[SABUF_COUNTER_SLOT(offset, sb->counters_slots)],
-			    __ATOMIC_RELAXED) == 0)
+	if (sabuf_counter_is_zero(sb, offset))
 		return 0;			/* nobody sleeps: no system call */
-	ret = sabuf_notify_after_rmw(sb, offset, 1);
+	ret = sabuf_notify_in_kernel(sb, offset, 1);
 	return ret < 0 ? ret : 0;
 }
 

@@ -239,8 +239,6 @@ SABUF_EXPORT int (sabuf_wait64_clock)(struct sabuf *sb, const int64_t *addr,
 /* May the notify of the index at offset skip the kernel? */
 static int nobody_waits(const struct sabuf *sb, uint64_t offset)
 {
-	if (!sb->counters)
-		return 0;	/* the kernel gives no counters: always ask it */
 	/*
 	 * Full barrier (B), see kmod/waitwake.c: orders the caller's store
 	 * of the new value (made before this call) before the read of the
@@ -248,34 +246,24 @@ static int nobody_waits(const struct sabuf *sb, uint64_t offset)
 	 * raising the count and reading the word.
 	 */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	return __atomic_load_n(&sb->counters[SABUF_COUNTER_SLOT(offset,
-						 sb->counters_slots)],
-			       __ATOMIC_RELAXED) == 0;
+	return sabuf_counter_is_zero(sb, offset);
 }
 
-/*
- * Notify one waiter of the word at @offset, for a caller whose own atomic
- * read-modify-write of the word just now (a sequentially consistent
- * exchange: a full barrier on every architecture we build for) already
- * is barrier (B): only the counter load remains. mutex.c's unlock.
- */
-int sabuf_notify_after_rmw(struct sabuf *sb, uint64_t offset, unsigned int count)
+/* SABUF_IOC_NOTIFY, once the fast path has said someone may wait. */
+int sabuf_notify_in_kernel(struct sabuf *sb, uint64_t offset, unsigned int count)
 {
-	struct sabuf_notify notify = { .offset = offset, .count = count };
-	int ret;
+	struct sabuf_notify notify = {
+		.offset = offset,
+		.count = count == SABUF_ALL ? SABUF_NOTIFY_ALL : count,
+	};
+	int ret = ioctl(sb->fd, SABUF_IOC_NOTIFY, &notify);
 
-	if (sb->counters &&
-	    __atomic_load_n(&sb->counters[SABUF_COUNTER_SLOT(offset, sb->counters_slots)],
-			    __ATOMIC_RELAXED) == 0)
-		return 0;	/* nobody waits: no system call */
-	ret = ioctl(sb->fd, SABUF_IOC_NOTIFY, &notify);
 	return ret < 0 ? -errno : ret;
 }
 
 SABUF_EXPORT int sabuf_notify(struct sabuf *sb, const void *addr,
 			      unsigned int count)
 {
-	struct sabuf_notify notify = { 0 };
 	uint64_t offset;
 	int ret;
 
@@ -287,10 +275,7 @@ SABUF_EXPORT int sabuf_notify(struct sabuf *sb, const void *addr,
 		return -EBADF;		/* as the kernel would say */
 	if (count == 0 || nobody_waits(sb, offset))
 		return 0;			/* fast path: no system call */
-	notify.offset = offset;
-	notify.count = count == SABUF_ALL ? SABUF_NOTIFY_ALL : count;
-	ret = ioctl(sb->fd, SABUF_IOC_NOTIFY, &notify);
-	return ret < 0 ? -errno : ret;
+	return sabuf_notify_in_kernel(sb, offset, count);
 }
 
 /*
