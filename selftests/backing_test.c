@@ -190,20 +190,6 @@ TEST(pages_follow_the_creator_numa_policy)
 	sabuf_t_buf_free(&b);
 }
 
-/* A sysfs write, 0 or -errno. */
-static int sysfs_write(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, text, strlen(text));
-	n = n < 0 ? -errno : 0;
-	close(fd);
-	return (int)n;
-}
-
 /*
  * O_DIRECT I/O moves data straight between a block device and a buffer's
  * pages (the kernel pins them: get_user_pages on the shmem mapping), both
@@ -220,7 +206,7 @@ TEST(o_direct_io_into_and_out_of_a_buffer)
 		SKIP(return, "needs root for a zram disk");
 	if (access("/sys/block/zram0", F_OK) && system("modprobe zram num_devices=1 2>/dev/null"))
 		SKIP(return, "no zram module");
-	if (sysfs_write("/sys/block/zram0/disksize", "1048576"))
+	if (sabuf_t_write_file("/sys/block/zram0/disksize", "1048576"))
 		SKIP(return, "zram0 is in use");
 	dev = open("/dev/zram0", O_RDWR | O_DIRECT | O_CLOEXEC);
 	ASSERT_LE(0, dev) TH_LOG("open /dev/zram0 O_DIRECT: %s", strerror(errno));
@@ -243,7 +229,7 @@ TEST(o_direct_io_into_and_out_of_a_buffer)
 	sabuf_t_buf_free(&b);
 	free(bounce);
 	close(dev);
-	EXPECT_EQ(0, sysfs_write("/sys/block/zram0/reset", "1"));
+	EXPECT_EQ(0, sabuf_t_write_file("/sys/block/zram0/reset", "1"));
 }
 
 TEST_HARNESS_MAIN

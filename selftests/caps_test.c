@@ -172,32 +172,6 @@ TEST_F(caps, max_user_bytes_is_per_user)
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
 
-static int write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, text, strlen(text));
-	n = n < 0 ? -errno : 0;
-	close(fd);
-	return (int)n;
-}
-
-static long long read_number(const char *path)
-{
-	long long v = -1;
-	FILE *f = fopen(path, "re");
-
-	if (!f)
-		return -1;
-	if (fscanf(f, "%lld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
-}
-
 FIXTURE(memcg) {
 	char dir[128];
 	bool made;
@@ -216,15 +190,15 @@ FIXTURE_SETUP(memcg)
 	close(probe);
 	if (statfs(CGROUP_ROOT, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC)
 		SKIP(return, "no cgroup2 at " CGROUP_ROOT);
-	if (write_file(CGROUP_ROOT "/cgroup.subtree_control", "+memory"))
+	if (sabuf_t_write_file(CGROUP_ROOT "/cgroup.subtree_control", "+memory"))
 		SKIP(return, "cannot enable the memory controller");
 	snprintf(self->dir, sizeof(self->dir), CGROUP_ROOT "/sabuf-selftest-%d", (int)getpid());
 	ASSERT_EQ(0, mkdir(self->dir, 0755));
 	self->made = true;
 	snprintf(path, sizeof(path), "%s/memory.max", self->dir);
-	ASSERT_EQ(0, write_file(path, "16M"));
+	ASSERT_EQ(0, sabuf_t_write_file(path, "16M"));
 	snprintf(path, sizeof(path), "%s/memory.swap.max", self->dir);
-	write_file(path, "0");	/* absent without swap support: fine */
+	sabuf_t_write_file(path, "0");	/* absent without swap support: fine */
 }
 
 FIXTURE_TEARDOWN_PARENT(memcg)
@@ -242,7 +216,7 @@ static pid_t run_in_cgroup(const char *dir, int (*fn)(const char *dir))
 		char path[192];
 
 		snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
-		if (write_file(path, "0"))
+		if (sabuf_t_write_file(path, "0"))
 			_exit(90);
 		_exit(fn(dir));
 	}
@@ -291,12 +265,12 @@ static int charge_and_uncharge(const char *dir)
 	if (fd < 0)
 		return 91;
 	snprintf(path, sizeof(path), "%s/memory.current", dir);
-	before = read_number(path);
+	before = sabuf_t_read_number(path);
 	if (sabuf_t_create(fd, size))
 		return 92;
-	during = read_number(path);
+	during = sabuf_t_read_number(path);
 	close(fd);
-	after = read_number(path);
+	after = sabuf_t_read_number(path);
 	if (before < 0 || during < 0 || after < 0)
 		return 93;
 	if (during - before < size - slack)

@@ -558,22 +558,43 @@ static inline int sabuf_t_param_read(const char *name, unsigned long long *val)
 	return ret;
 }
 
-static inline int sabuf_t_param_write(const char *name, unsigned long long val)
+/* Write text to a sysfs/procfs/cgroup file: 0, or -errno (-EIO if short). */
+static inline int sabuf_t_write_file(const char *path, const char *text)
 {
-	char path[128], text[32];
-	int fd, len;
+	size_t len = strlen(text);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
 	ssize_t n;
 
-	snprintf(path, sizeof(path), SABUF_T_PARAM_DIR "%s", name);
-	len = snprintf(text, sizeof(text), "%llu\n", val);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	n = write(fd, text, len);
 	if (n < 0)
 		n = -errno;
 	close(fd);
-	return n == len ? 0 : (n < 0 ? (int)n : -EIO);
+	return n == (ssize_t)len ? 0 : (n < 0 ? (int)n : -EIO);
+}
+
+/* The number a file starts with, or -1. */
+static inline long long sabuf_t_read_number(const char *path)
+{
+	long long v = -1;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+static inline int sabuf_t_param_write(const char *name, unsigned long long val)
+{
+	char path[128], text[32];
+
+	snprintf(path, sizeof(path), SABUF_T_PARAM_DIR "%s", name);
+	snprintf(text, sizeof(text), "%llu\n", val);
+	return sabuf_t_write_file(path, text);
 }
 
 static inline long sabuf_t_page_size(void)

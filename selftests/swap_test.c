@@ -23,32 +23,6 @@
 #define LIMIT		"256M"
 #define BUFFER		(768ull << 20)
 
-static int write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, text, strlen(text));
-	n = n < 0 ? -errno : 0;
-	close(fd);
-	return (int)n;
-}
-
-static long long read_number(const char *path)
-{
-	long long v = -1;
-	FILE *f = fopen(path, "re");
-
-	if (!f)
-		return -1;
-	if (fscanf(f, "%lld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
-}
-
 /* A version-1 swap header over the whole device. */
 static int make_swap(const char *dev, uint64_t size)
 {
@@ -88,14 +62,14 @@ FIXTURE_SETUP(swap)
 	SABUF_T_OPEN_OR_SKIP(probe);
 	close(probe);
 	if (statfs(CGROUP_ROOT, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC ||
-	    write_file(CGROUP_ROOT "/cgroup.subtree_control", "+memory"))
+	    sabuf_t_write_file(CGROUP_ROOT "/cgroup.subtree_control", "+memory"))
 		SKIP(return, "no cgroup2 memory controller");
 	if (access("/sys/block/zram0", F_OK) && system("modprobe zram num_devices=1 2>/dev/null"))
 		SKIP(return, "no zram module");
 	if (access("/sys/block/zram0", F_OK))
 		SKIP(return, "no zram device");
 	snprintf(size, sizeof(size), "%llu", (unsigned long long)SWAP_SIZE);
-	ASSERT_EQ(0, write_file("/sys/block/zram0/disksize", size));
+	ASSERT_EQ(0, sabuf_t_write_file("/sys/block/zram0/disksize", size));
 	ASSERT_EQ(0, make_swap(ZRAM, SWAP_SIZE));
 	ASSERT_EQ(0, swapon(ZRAM, 0)) TH_LOG("swapon: %s", strerror(errno));
 	self->swapon = true;
@@ -103,9 +77,9 @@ FIXTURE_SETUP(swap)
 	ASSERT_EQ(0, mkdir(self->dir, 0755));
 	self->cgroup = true;
 	snprintf(path, sizeof(path), "%s/memory.max", self->dir);
-	ASSERT_EQ(0, write_file(path, LIMIT));
+	ASSERT_EQ(0, sabuf_t_write_file(path, LIMIT));
 	snprintf(path, sizeof(path), "%s/memory.swap.max", self->dir);
-	ASSERT_EQ(0, write_file(path, "max"));
+	ASSERT_EQ(0, sabuf_t_write_file(path, "max"));
 }
 
 FIXTURE_TEARDOWN_PARENT(swap)
@@ -114,7 +88,7 @@ FIXTURE_TEARDOWN_PARENT(swap)
 		EXPECT_EQ(0, rmdir(self->dir));
 	if (self->swapon) {
 		EXPECT_EQ(0, swapoff(ZRAM));
-		EXPECT_EQ(0, write_file("/sys/block/zram0/reset", "1"));
+		EXPECT_EQ(0, sabuf_t_write_file("/sys/block/zram0/reset", "1"));
 	}
 }
 
@@ -138,7 +112,7 @@ static int fill_and_check(const char *dir)
 	for (uint64_t i = 0; i < words; i += 512)	/* one word a page */
 		p[i] = i * 0x9e3779b97f4a7c15ull;
 	snprintf(path, sizeof(path), "%s/memory.swap.current", dir);
-	swapped = read_number(path);
+	swapped = sabuf_t_read_number(path);
 	if (swapped <= 0)
 		return 13;
 	for (uint64_t i = 0; i < words; i += 512)
@@ -158,7 +132,7 @@ TEST_F_TIMEOUT(swap, buffer_larger_than_the_cgroup_swaps, 600)
 		char path[192];
 
 		snprintf(path, sizeof(path), "%s/cgroup.procs", self->dir);
-		if (write_file(path, "0"))
+		if (sabuf_t_write_file(path, "0"))
 			_exit(9);
 		_exit(fill_and_check(self->dir));
 	}
