@@ -232,6 +232,24 @@ static struct sabuf_queue *queue_create(struct sabuf_bucket *hb, struct sabuf_bu
 	return q;
 }
 
+/*
+ * Under the bucket lock: the queue of (buf, offset), made if need be from
+ * the bucket's spare or *@fresh; ERR_PTR when the index cannot take it.
+ * NULL: there is nothing to make it from; the caller drops the lock,
+ * allocates *@fresh and looks again.
+ */
+static struct sabuf_queue *queue_get(struct sabuf_bucket *hb, struct sabuf_buffer *buf,
+				     u64 offset, struct sabuf_queue **fresh)
+{
+	struct sabuf_queue *q = queue_find(hb, buf, offset);
+
+	if (q)
+		return q;
+	if (!hb->spare && !*fresh)
+		return NULL;
+	return queue_create(hb, buf, offset, fresh);
+}
+
 /* Queue @w at the tail of @q, which may have been idle. */
 static void queue_add(struct sabuf_bucket *hb, struct sabuf_queue *q, struct sabuf_waiter *w)
 {
@@ -500,22 +518,19 @@ retry:
 		ret = -ETIMEDOUT;
 		goto out_unqueued;
 	}
-	q = queue_find(hb, buf, args.offset);
+	q = queue_get(hb, buf, args.offset, &fresh);
 	if (!q) {
-		if (!hb->spare && !fresh) {
-			/* Allocate unlocked, then look again: the word too. */
-			spin_unlock(&hb->lock);
-			fresh = kmalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
-			if (fresh)
-				goto retry;
-			ret = -ENOMEM;
-			goto out_unlocked;
-		}
-		q = queue_create(hb, buf, args.offset, &fresh);
-		if (IS_ERR(q)) {
-			ret = PTR_ERR(q);
-			goto out_unqueued;
-		}
+		/* Allocate unlocked, then look again: the word too. */
+		spin_unlock(&hb->lock);
+		fresh = kmalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
+		if (fresh)
+			goto retry;
+		ret = -ENOMEM;
+		goto out_unlocked;
+	}
+	if (IS_ERR(q)) {
+		ret = PTR_ERR(q);
+		goto out_unqueued;
 	}
 	queue_add(hb, q, &w);
 	spin_unlock(&hb->lock);
@@ -702,21 +717,19 @@ retry:
 		ret = -EAGAIN;
 		goto out_unlock;
 	}
-	q = queue_find(hb, buf, it->offset);
+	q = queue_get(hb, buf, it->offset, &fresh);
 	if (!q) {
-		if (!hb->spare && !fresh) {
-			spin_unlock(&hb->lock);
-			fresh = kmalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
-			if (fresh)
-				goto retry;
-			waiter_count_dec(buf, counter);
-			return -ENOMEM;
-		}
-		q = queue_create(hb, buf, it->offset, &fresh);
-		if (IS_ERR(q)) {
-			ret = PTR_ERR(q);
-			goto out_unlock;
-		}
+		/* as in a plain wait: allocate unlocked, look again */
+		spin_unlock(&hb->lock);
+		fresh = kmalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
+		if (fresh)
+			goto retry;
+		waiter_count_dec(buf, counter);
+		return -ENOMEM;
+	}
+	if (IS_ERR(q)) {
+		ret = PTR_ERR(q);
+		goto out_unlock;
 	}
 	queue_add(hb, q, &it->w);
 	it->queued = true;
