@@ -78,4 +78,18 @@ static inline struct nlattr **sabuf_genl_dump_attrs(struct netlink_callback *cb)
 #endif
 }
 
+/* 6.13 added hrtimer_setup(); later kernels dropped hrtimer_init(). */
+#include <linux/hrtimer.h>
+static inline void sabuf_hrtimer_setup(struct hrtimer *timer,
+				       enum hrtimer_restart (*fn)(struct hrtimer *),
+				       clockid_t clockid, enum hrtimer_mode mode)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+	hrtimer_setup(timer, fn, clockid, mode);
+#else
+	hrtimer_init(timer, clockid, mode);
+	timer->function = fn;
+#endif
+}
+
 #endif /* SABUF_COMPAT_H */

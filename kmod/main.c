@@ -32,6 +32,9 @@ MODULE_PARM_DESC(max_buffer_bytes, "Largest byte length of one buffer (default 1
 module_param_named(max_user_bytes, sabuf_max_user_bytes, ulong, 0644);
 MODULE_PARM_DESC(max_user_bytes, "Total page-rounded bytes of one user's live buffers (default 4 GiB)");
 
+module_param_named(max_waitset_waits, sabuf_max_waitset_waits, uint, 0644);
+MODULE_PARM_DESC(max_waitset_waits, "Pending asynchronous waits one waitset may hold (default 1048576)");
+
 static int sabuf_open(struct inode *inode, struct file *file)
 {
 	struct sabuf_handle *h = sabuf_handle_alloc(file);
@@ -55,8 +58,8 @@ static int sabuf_release(struct inode *inode, struct file *file)
  * fields it has that we lack must be zero (-E2BIG), as
  * copy_struct_from_user() defines.
  */
-static int sabuf_args_in(void *dst, size_t ksize, size_t ver0, unsigned int cmd,
-			 unsigned int dir, const void __user *uarg)
+int sabuf_args_in(void *dst, size_t ksize, size_t ver0, unsigned int cmd,
+		  unsigned int dir, const void __user *uarg)
 {
 	size_t usize = _IOC_SIZE(cmd);
 
@@ -84,9 +87,6 @@ static int sabuf_args_out(void __user *uarg, const void *src, size_t ksize, size
 	return 0;
 }
 
-#define SABUF_ARGS_IN(args, VER0, cmd, uarg) \
-	sabuf_args_in(&(args), sizeof(args), VER0, cmd, _IOC_WRITE, uarg)
-
 static long sabuf_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct sabuf_handle *h = file->private_data;
@@ -103,6 +103,7 @@ static long sabuf_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		struct sabuf_robust robust;
 		struct sabuf_notify_wait notify_wait;
 		struct sabuf_wait_any wait_any;
+		struct sabuf_waitset_create waitset;
 	} u;
 	long ret;
 
@@ -156,6 +157,10 @@ static long sabuf_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		/* the items name their own buffers: any handle will do, an empty one too */
 		ret = SABUF_ARGS_IN(u.wait_any, SABUF_WAIT_ANY_SIZE_VER0, cmd, uarg);
 		return ret ?: sabuf_ioctl_wait_any(&u.wait_any);
+	case _IOC_NR(SABUF_IOC_WAITSET_CREATE):
+		/* a waitset only waits: any handle will do, read-only or empty */
+		ret = SABUF_ARGS_IN(u.waitset, SABUF_WAITSET_CREATE_SIZE_VER0, cmd, uarg);
+		return ret ?: sabuf_ioctl_waitset_create(&u.waitset);
 	case _IOC_NR(SABUF_IOC_ROBUST_REGISTER):
 		ret = SABUF_ARGS_IN(u.robust, SABUF_ROBUST_SIZE_VER0, cmd, uarg);
 		return ret ?: sabuf_ioctl_robust_register(&u.robust);
@@ -213,6 +218,10 @@ static int __init sabuf_init(void)
 	BUILD_BUG_ON(sizeof(struct sabuf_notify_wait) != SABUF_NOTIFY_WAIT_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct sabuf_wait_any) != SABUF_WAIT_ANY_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct sabuf_wait_any_item) != 24);
+	BUILD_BUG_ON(sizeof(struct sabuf_waitset_create) != SABUF_WAITSET_CREATE_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct sabuf_waitset_add) != SABUF_WAITSET_ADD_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct sabuf_waitset_cancel) != SABUF_WAITSET_CANCEL_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct sabuf_waitset_result) != 16);
 	BUILD_BUG_ON(sizeof(struct sabuf_status) > PAGE_SIZE - SABUF_STATUS_OFFSET);
 
 	ret = sabuf_backing_init();
@@ -221,9 +230,12 @@ static int __init sabuf_init(void)
 	ret = sabuf_waitwake_init();
 	if (ret)
 		goto out_backing;
-	ret = sabuf_netlink_init();
+	ret = sabuf_waitset_init();
 	if (ret)
 		goto out_waitwake;
+	ret = sabuf_netlink_init();
+	if (ret)
+		goto out_waitset;
 	sabuf_misc.mode = mode;
 	ret = misc_register(&sabuf_misc);
 	if (ret)
@@ -232,6 +244,8 @@ static int __init sabuf_init(void)
 
 out_netlink:
 	sabuf_netlink_exit();
+out_waitset:
+	sabuf_waitset_exit();
 out_waitwake:
 	sabuf_waitwake_exit();
 out_backing:
@@ -243,6 +257,7 @@ static void __exit sabuf_exit(void)
 {
 	misc_deregister(&sabuf_misc);
 	sabuf_netlink_exit();
+	sabuf_waitset_exit();
 	sabuf_waitwake_exit();
 	sabuf_robust_exit();
 	sabuf_backing_exit();

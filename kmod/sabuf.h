@@ -22,6 +22,7 @@
 
 #include <linux/atomic.h>
 #include <linux/kref.h>
+#include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/rcupdate.h>
 #include <linux/mutex.h>
@@ -70,7 +71,9 @@ struct sabuf_buffer {
 
 	/* Statistics, updated locklessly. */
 	atomic_t mappings;		/* live VMAs of this buffer */
-	atomic_t waiters;		/* queued waiters, all offsets */
+	atomic_t waiters;		/* queued waiters, all offsets, every kind */
+	atomic_t waiters_any;		/* of which waits on any of N words (per entry) */
+	atomic_t waiters_async;		/* of which asynchronous (waitset) waits */
 	atomic_t handles;		/* handle files referring to us */
 	atomic64_t waits;		/* SABUF_IOC_WAIT calls that slept or checked */
 	atomic64_t notifies;		/* SABUF_IOC_NOTIFY calls */
@@ -120,6 +123,10 @@ extern struct xarray sabuf_buffers;
 extern atomic_t sabuf_registry_seq;
 struct sabuf_buffer *sabuf_buffer_get_next(u64 *id);
 void sabuf_buffer_put(struct sabuf_buffer *buf);
+static inline void sabuf_buffer_get(struct sabuf_buffer *buf)
+{
+	kref_get(&buf->ref);
+}
 struct sabuf_handle *sabuf_handle_alloc(struct file *file);
 void sabuf_handle_free(struct sabuf_handle *h);
 long sabuf_ioctl_create(struct sabuf_handle *h, const struct sabuf_create *args);
@@ -162,9 +169,29 @@ long sabuf_ioctl_wait(struct sabuf_buffer *buf, const struct sabuf_wait *args);
 long sabuf_ioctl_notify(struct sabuf_buffer *buf, const struct sabuf_notify *args);
 long sabuf_ioctl_notify_wait(struct sabuf_buffer *buf, const struct sabuf_notify_wait *args);
 long sabuf_ioctl_wait_any(const struct sabuf_wait_any *args);
+struct sabuf_waiter;
+struct sabuf_sleeper;
+/* Publishes a queued asynchronous wait, under its bucket lock (waitwake.c). */
+typedef void (*sabuf_async_queued_fn)(struct sabuf_waiter *w, void *ctx, bool has_deadline,
+				      u32 clockid, ktime_t deadline);
+long sabuf_wait_async(struct sabuf_buffer *buf, const struct sabuf_wait *args,
+		      struct sabuf_waiter *w, sabuf_async_queued_fn queued, void *ctx);
+void sabuf_waiter_unqueue(struct sabuf_buffer *buf, u64 offset, struct sabuf_waiter *w);
+
+/* waitset.c */
+extern unsigned int sabuf_max_waitset_waits;
+int sabuf_waitset_init(void);
+void sabuf_waitset_exit(void);
+long sabuf_ioctl_waitset_create(const struct sabuf_waitset_create *args);
+void sabuf_async_picked(struct sabuf_sleeper *sl);
+void sabuf_async_settle(struct sabuf_sleeper *sl);
 
 /* main.c */
 bool sabuf_file_is_handle(const struct file *file);
+int sabuf_args_in(void *dst, size_t ksize, size_t ver0, unsigned int cmd,
+		  unsigned int dir, const void __user *uarg);
+#define SABUF_ARGS_IN(args, VER0, cmd, uarg) \
+	sabuf_args_in(&(args), sizeof(args), VER0, cmd, _IOC_WRITE, uarg)
 
 bool sabuf_queue_next(struct sabuf_buffer *buf, u64 *offset, u32 *len);
 void sabuf_queues_release(struct sabuf_buffer *buf);

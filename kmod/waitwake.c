@@ -56,6 +56,22 @@
  * its other entries, each under its own bucket lock, so an entry is never
  * freed under a notifier that holds its bucket lock.
  *
+ * Asynchronous waiters (waitset.c; waiter.h lists the kinds) follow (A)
+ * and the claim unchanged: sabuf_wait_async() raises the counter, then
+ * (A), then reads the word under the bucket lock and queues the entry;
+ * while it still holds that lock the waitset publishes the wait (its tag,
+ * its timer), so no notify can pick a wait its waitset does not know yet.
+ * Their (C) is sabuf_async_settle(): instead of storing WOKEN and waking
+ * a task, the notifier moves the wait to its waitset's ready list under
+ * the waitset's lock and wakes the waitset's pollers; the reader takes it
+ * off that list under the same lock, so the lock orders (C) before the
+ * read, as the acquire of WOKEN does for a task. No task sleeps, so (D)
+ * is the poll/epoll wait queue's own barrier. The notifier takes a
+ * reference on the waitset while it picks (under the bucket lock: the
+ * wait is queued, so its waitset is alive) and drops it after (C); a
+ * timer, a cancel or a close claims the wait as a sleeper leaving, and
+ * then unlinks its entry and lowers its counter like a timed-out wait.
+ *
  * Robust waiters (SABUF_WAIT_ROBUST) also sit on their owner's wait queue
  * (robust.c), added before their first look at the owner's state: the
  * owner's death is published (its @dead, or its thread's PF_EXITING)
@@ -90,6 +106,7 @@
 
 #include "compat.h"
 #include "sabuf.h"
+#include "waiter.h"
 
 /*
  * One index's FIFO queue. It exists while it has waiters: the first waiter
@@ -126,43 +143,6 @@ struct sabuf_bucket {
 
 static struct sabuf_bucket *sabuf_buckets;
 static unsigned int sabuf_hash_bits;
-
-/*
- * A sleeping task: one per wait call, on its stack. A plain wait has one
- * entry (struct sabuf_waiter) in one queue; a wait on any of N words has
- * N entries, one in each item's queue. Exactly one party claims the
- * sleeper, with a compare-and-swap from QUEUED: a notifier (-> PICKED,
- * it counts the sleeper and names the entry in @which) or the sleeper
- * itself on its way out (-> LEAVING: a timeout, a signal, a dead owner,
- * a word that differed). Whoever loses the claim leaves the entry alone.
- */
-struct sabuf_sleeper {
-	struct task_struct *task;
-	int state;			/* SABUF_WAITER_*; see the proof above */
-	u32 which;			/* the entry a notify picked, set before (C) */
-};
-
-/* One place in one FIFO queue. */
-struct sabuf_waiter {
-	struct list_head node;		/* in queue->waiters, or a notifier's list */
-	struct sabuf_queue *queue;	/* while queued */
-	struct sabuf_sleeper *sleeper;
-	u32 index;			/* which item of a wait-any it is (0 for a wait) */
-};
-
-enum {
-	SABUF_WAITER_QUEUED,		/* every entry on its queue */
-	SABUF_WAITER_PICKED,		/* claimed by a notifier, which unlinked its entry */
-	SABUF_WAITER_WOKEN,		/* the notifier is done with us (C) */
-	SABUF_WAITER_LEAVING,		/* claimed by the sleeper itself */
-};
-
-/* Claim @s for its own exit: false when a notifier got it first. */
-static bool sleeper_claim(struct sabuf_sleeper *s)
-{
-	return cmpxchg(&s->state, SABUF_WAITER_QUEUED, SABUF_WAITER_LEAVING) ==
-	       SABUF_WAITER_QUEUED;
-}
 
 int sabuf_waitwake_init(void)
 {
@@ -312,16 +292,34 @@ static atomic_t *waiter_counter_for_offset(const struct sabuf_buffer *buf, u64 o
 	return &buf->counters[SABUF_COUNTER_SLOT(offset, SABUF_COUNTER_SLOTS)];
 }
 
-static void waiter_count_inc(struct sabuf_buffer *buf, atomic_t *counter)
+/* The per-kind totals, for introspection. */
+static atomic_t *waiter_kind_total(struct sabuf_buffer *buf, u32 kind)
 {
-	atomic_inc(counter);
-	atomic_inc(&buf->waiters);
+	if (kind == SABUF_SLEEPER_ANY)
+		return &buf->waiters_any;
+	if (kind == SABUF_SLEEPER_ASYNC)
+		return &buf->waiters_async;
+	return NULL;
 }
 
-static void waiter_count_dec(struct sabuf_buffer *buf, atomic_t *counter)
+static void waiter_count_inc(struct sabuf_buffer *buf, atomic_t *counter, u32 kind)
 {
+	atomic_t *total = waiter_kind_total(buf, kind);
+
+	atomic_inc(counter);
+	atomic_inc(&buf->waiters);
+	if (total)
+		atomic_inc(total);
+}
+
+static void waiter_count_dec(struct sabuf_buffer *buf, atomic_t *counter, u32 kind)
+{
+	atomic_t *total = waiter_kind_total(buf, kind);
+
 	atomic_dec(counter);
 	atomic_dec(&buf->waiters);
+	if (total)
+		atomic_dec(total);
 }
 
 /* Read the word through the kernel's mapping of its (referenced) page. */
@@ -383,6 +381,22 @@ static int sabuf_wait_check(const struct sabuf_buffer *buf,
 }
 
 /*
+ * Take entry @w of a sleeper its own side claimed off the queue of
+ * (@buf, @offset), and lower the index's counter: only after it left the
+ * queue (see the proof above).
+ */
+void sabuf_waiter_unqueue(struct sabuf_buffer *buf, u64 offset, struct sabuf_waiter *w)
+{
+	struct sabuf_bucket *hb = wait_queue_for_offset(buf, offset);
+
+	spin_lock(&hb->lock);
+	list_del(&w->node);
+	queue_shrink(hb, buf, w->queue, 1);
+	spin_unlock(&hb->lock);
+	waiter_count_dec(buf, waiter_counter_for_offset(buf, offset), w->sleeper->kind);
+}
+
+/*
  * Pick up to @count waiters of (@buf, @offset), oldest first, and wake
  * them outside the bucket lock. Returns how many were picked.
  */
@@ -406,8 +420,10 @@ static u32 sabuf_notify_index(struct sabuf_buffer *buf, u64 offset, u32 count)
 				    SABUF_WAITER_PICKED) != SABUF_WAITER_QUEUED)
 				continue;
 			w->sleeper->which = w->index;
+			if (w->sleeper->kind == SABUF_SLEEPER_ASYNC)
+				sabuf_async_picked(w->sleeper);	/* holds its waitset */
 			list_move_tail(&w->node, &picked);
-			waiter_count_dec(buf, counter);
+			waiter_count_dec(buf, counter, w->sleeper->kind);
 			if (++woken == count)
 				break;
 		}
@@ -419,7 +435,13 @@ static u32 sabuf_notify_index(struct sabuf_buffer *buf, u64 offset, u32 count)
 	/* Unlocked: each sleeper stays put until its (C). */
 	list_for_each_entry_safe(w, next, &picked, node) {
 		struct sabuf_sleeper *sl = w->sleeper;
-		struct task_struct *task = get_task_struct(sl->task);
+		struct task_struct *task;
+
+		if (sl->kind == SABUF_SLEEPER_ASYNC) {
+			sabuf_async_settle(sl);	/* its (C), in waitset.c */
+			continue;
+		}
+		task = get_task_struct(sl->task);
 
 		smp_store_release(&sl->state, SABUF_WAITER_WOKEN);	/* (C): sl may vanish now */
 		wake_up_process(task);
@@ -500,7 +522,7 @@ static long sabuf_wait_one(struct sabuf_buffer *buf, struct sabuf_wait args, uns
 	hb = wait_queue_for_offset(buf, args.offset);
 	counter = waiter_counter_for_offset(buf, args.offset);
 
-	waiter_count_inc(buf, counter);
+	waiter_count_inc(buf, counter, SABUF_SLEEPER_WAIT);
 	smp_mb__after_atomic();		/* Full barrier (A), see the ordering comment above. */
 
 retry:
@@ -560,16 +582,12 @@ retry:
 	if (smp_load_acquire(&sl.state) == SABUF_WAITER_WOKEN)	/* pairs with (C) */
 		return sabuf_wait_woken(buf, &args);
 
-	if (!sleeper_claim(&sl)) {
+	if (!sabuf_sleeper_claim(&sl)) {
 		/* A notify picked us while we were leaving: we count as woken. */
 		sabuf_wait_for_woken(&sl);
 		return sabuf_wait_woken(buf, &args);
 	}
-	spin_lock(&hb->lock);
-	list_del(&w.node);
-	queue_shrink(hb, buf, w.queue, 1);
-	spin_unlock(&hb->lock);
-	waiter_count_dec(buf, counter);
+	sabuf_waiter_unqueue(buf, args.offset, &w);
 
 	if (owner_died)
 		return -EOWNERDEAD;
@@ -589,7 +607,7 @@ out_unqueued:
 	spin_unlock(&hb->lock);
 out_unlocked:
 	put_page(page);
-	waiter_count_dec(buf, counter);
+	waiter_count_dec(buf, counter, SABUF_SLEEPER_WAIT);
 	kfree(fresh);
 	return ret;
 }
@@ -615,6 +633,78 @@ long sabuf_ioctl_wait(struct sabuf_buffer *buf, const struct sabuf_wait *args)
 		sabuf_owner_unwatch(owner, &owner_wqe);
 		sabuf_owner_put(owner);
 	}
+	return ret;
+}
+
+/*
+ * Queue an asynchronous waiter (waitset.c): @w's sleeper has no task. As
+ * a plain wait up to the queueing, (A) included; then, still under the
+ * bucket lock, @queued(@w, ...) publishes it to its waitset (and starts
+ * its timer) before any notify can pick it. 0 when queued; -EAGAIN (the
+ * word differs), -ETIMEDOUT (the deadline passed) and every error of a
+ * wait leave nothing queued. ROBUST and HANDON are for blocking waits.
+ */
+long sabuf_wait_async(struct sabuf_buffer *buf, const struct sabuf_wait *args,
+		      struct sabuf_waiter *w, sabuf_async_queued_fn queued, void *ctx)
+{
+	struct sabuf_queue *fresh = NULL, *q;
+	struct sabuf_bucket *hb;
+	unsigned int size;
+	struct page *page;
+	atomic_t *counter;
+	u32 clockid = args->clockid;
+	bool has_deadline;
+	ktime_t deadline = 0;
+	long ret;
+
+	ret = sabuf_wait_check(buf, args, &size);
+	if (ret)
+		return ret;
+	if (args->flags & (SABUF_WAIT_ROBUST | SABUF_WAIT_HANDON))
+		return -EINVAL;
+	has_deadline = sabuf_wait_deadline(args->timeout_ns, args->flags, &clockid, &deadline);
+
+	page = sabuf_backing_get_page(buf->backing, args->offset >> PAGE_SHIFT);
+	if (IS_ERR(page))
+		return PTR_ERR(page);
+
+	atomic64_inc(&buf->waits);
+	hb = wait_queue_for_offset(buf, args->offset);
+	counter = waiter_counter_for_offset(buf, args->offset);
+	waiter_count_inc(buf, counter, SABUF_SLEEPER_ASYNC);
+	smp_mb__after_atomic();		/* Full barrier (A), see the ordering comment above. */
+retry:
+	spin_lock(&hb->lock);
+	if (sabuf_read_word(page, args->offset, size) != args->expected) {
+		ret = -EAGAIN;
+		goto out_unlock;
+	}
+	if (has_deadline && ktime_compare(sabuf_clock_now(clockid), deadline) >= 0) {
+		ret = -ETIMEDOUT;
+		goto out_unlock;
+	}
+	q = queue_get(hb, buf, args->offset, &fresh);
+	if (!q) {
+		spin_unlock(&hb->lock);
+		fresh = kmalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
+		if (fresh)
+			goto retry;
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (IS_ERR(q)) {
+		ret = PTR_ERR(q);
+		goto out_unlock;
+	}
+	queue_add(hb, q, w);
+	queued(w, ctx, has_deadline, clockid, deadline);
+out_unlock:
+	spin_unlock(&hb->lock);
+out:
+	put_page(page);
+	if (ret)
+		waiter_count_dec(buf, counter, SABUF_SLEEPER_ASYNC);
+	kfree(fresh);
 	return ret;
 }
 
@@ -709,7 +799,7 @@ static int sabuf_any_enqueue(struct sabuf_any_item *it)
 	int ret = 0;
 
 	atomic64_inc(&buf->waits);
-	waiter_count_inc(buf, counter);
+	waiter_count_inc(buf, counter, SABUF_SLEEPER_ANY);
 	smp_mb__after_atomic();		/* Full barrier (A), see the ordering comment above. */
 retry:
 	spin_lock(&hb->lock);
@@ -724,7 +814,7 @@ retry:
 		fresh = kmalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
 		if (fresh)
 			goto retry;
-		waiter_count_dec(buf, counter);
+		waiter_count_dec(buf, counter, SABUF_SLEEPER_ANY);
 		return -ENOMEM;
 	}
 	if (IS_ERR(q)) {
@@ -736,7 +826,7 @@ retry:
 out_unlock:
 	spin_unlock(&hb->lock);
 	if (ret)
-		waiter_count_dec(buf, counter);
+		waiter_count_dec(buf, counter, SABUF_SLEEPER_ANY);
 	kfree(fresh);
 	return ret;
 }
@@ -748,16 +838,10 @@ static void sabuf_any_leave(struct sabuf_any_item *items, unsigned int n, int ke
 
 	for (i = 0; i < n; i++) {
 		struct sabuf_any_item *it = &items[i];
-		struct sabuf_bucket *hb;
 
 		if (!it->queued || (int)i == keep)
 			continue;
-		hb = wait_queue_for_offset(it->buf, it->offset);
-		spin_lock(&hb->lock);
-		list_del(&it->w.node);
-		queue_shrink(hb, it->buf, it->w.queue, 1);
-		spin_unlock(&hb->lock);
-		waiter_count_dec(it->buf, waiter_counter_for_offset(it->buf, it->offset));
+		sabuf_waiter_unqueue(it->buf, it->offset, &it->w);
 		it->queued = false;
 	}
 }
@@ -766,7 +850,8 @@ static void sabuf_any_leave(struct sabuf_any_item *items, unsigned int n, int ke
 static long sabuf_any_sleep(struct sabuf_any_item *items, unsigned int n,
 			    const struct sabuf_wait_any *args)
 {
-	struct sabuf_sleeper sl = { .task = current, .state = SABUF_WAITER_QUEUED };
+	struct sabuf_sleeper sl = { .task = current, .state = SABUF_WAITER_QUEUED,
+				     .kind = SABUF_SLEEPER_ANY };
 	u32 clockid = args->clockid;
 	bool has_deadline, relative, timed_out = false;
 	ktime_t deadline = 0;
@@ -788,7 +873,7 @@ static long sabuf_any_sleep(struct sabuf_any_item *items, unsigned int n,
 		/* not-equal (or no memory) at item i, unless a notify got us first */
 		unsigned int at = i;
 
-		if (!sleeper_claim(&sl))
+		if (!sabuf_sleeper_claim(&sl))
 			goto woken;
 		sabuf_any_leave(items, n, -1);
 		return ret == -EAGAIN ? SABUF_WAIT_ANY_NOT_EQUAL | at : ret;
@@ -814,7 +899,8 @@ static long sabuf_any_sleep(struct sabuf_any_item *items, unsigned int n,
 	}
 	__set_current_state(TASK_RUNNING);
 
-	if (smp_load_acquire(&sl.state) == SABUF_WAITER_WOKEN || !sleeper_claim(&sl))
+	/* pairs with (C) */
+	if (smp_load_acquire(&sl.state) == SABUF_WAITER_WOKEN || !sabuf_sleeper_claim(&sl))
 		goto woken;
 	sabuf_any_leave(items, n, -1);
 	if (timed_out)

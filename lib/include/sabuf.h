@@ -154,6 +154,39 @@ int sabuf_notify_wait32(struct sabuf *sb, const void *notify_addr, unsigned int 
 int sabuf_notify_wait64(struct sabuf *sb, const void *notify_addr, unsigned int count,
 			const int64_t *wait_addr, int64_t expected, int64_t timeout_ns);
 
+/*
+ * Asynchronous waits (Atomics.waitAsync), delivered through a waitset: a
+ * file descriptor that poll/select/epoll report readable while a settled
+ * wait is ready. sabuf_wait*_async() settles at once when it can
+ * (SABUF_NOT_EQUAL: the word differs; SABUF_TIMED_OUT: timeout_ns <= 0;
+ * no system call), else queues the wait and returns SABUF_PENDING; -errno
+ * as sabuf_wait*. A pending wait is an ordinary waiter of its index (same
+ * FIFO queue as blocking waiters, counted by sabuf_notify() the same way),
+ * settled exactly once: SABUF_OK when a notify picked it, SABUF_TIMED_OUT
+ * when its timeout passed (a kernel timer). Tags are the caller's and
+ * need not be unique.
+ *
+ * sabuf_waitset_next(): 1 with the next settled wait's tag and result, 0
+ * when none settled within timeout_ns (<= 0: do not block; SABUF_FOREVER),
+ * -errno (-EINTR: a signal handler ran). sabuf_waitset_cancel(): 0 when a
+ * pending wait with that tag (the oldest) was removed before anything
+ * settled it (it is never reported, no notify counted it); -ENOENT when
+ * none is pending (a settled one's result comes from next()).
+ * sabuf_waitset_destroy() closes the fd: the last close of the waitset
+ * (fork shares it) cancels what is pending. All calls are thread-safe.
+ */
+struct sabuf_waitset;
+int  sabuf_waitset_create(struct sabuf_waitset **out);
+void sabuf_waitset_destroy(struct sabuf_waitset *ws);
+int  sabuf_waitset_fd(const struct sabuf_waitset *ws);
+int  sabuf_wait32_async(struct sabuf_waitset *ws, struct sabuf *sb, const int32_t *addr,
+			int32_t expected, int64_t timeout_ns, uint64_t tag);
+int  sabuf_wait64_async(struct sabuf_waitset *ws, struct sabuf *sb, const int64_t *addr,
+			int64_t expected, int64_t timeout_ns, uint64_t tag);
+int  sabuf_waitset_next(struct sabuf_waitset *ws, uint64_t *tag, int *result,
+			int64_t timeout_ns);
+int  sabuf_waitset_cancel(struct sabuf_waitset *ws, uint64_t tag);
+
 /* true when atomics on n-byte integers never take a lock (1, 2, 4, 8 here) */
 bool sabuf_is_lock_free(size_t n);
 

@@ -87,6 +87,7 @@ struct sabuf_create {
 #define SABUF_FEATURE_ROBUST		(1ULL << 12)	/* SABUF_IOC_ROBUST_REGISTER, SABUF_WAIT_ROBUST */
 #define SABUF_FEATURE_NOTIFY_WAIT	(1ULL << 13)	/* SABUF_IOC_NOTIFY_WAIT */
 #define SABUF_FEATURE_WAIT_ANY		(1ULL << 14)	/* SABUF_IOC_WAIT_ANY */
+#define SABUF_FEATURE_WAITSET		(1ULL << 15)	/* SABUF_IOC_WAITSET_*: asynchronous waits */
 
 /* sabuf_info.flags */
 #define SABUF_INFO_GROWABLE	(1u << 0)
@@ -313,6 +314,82 @@ struct sabuf_robust {
 };
 #define SABUF_ROBUST_SIZE_VER0	8
 
+/* ---- Waitsets: asynchronous waits delivered through a pollable fd ---- */
+
+#define SABUF_WAITSET_NONBLOCK		0x1u	/* the new fd is O_NONBLOCK */
+#define SABUF_WAITSET_FLAGS_VALID	0x1u
+
+/*
+ * SABUF_IOC_WAITSET_CREATE, on any sabuf fd (an empty or read-only handle
+ * too): a new waitset file; returns its fd (close-on-exec). A waitset
+ * holds any number of pending asynchronous waits (up to the module
+ * parameter max_waitset_waits each), each with the caller's 64-bit tag.
+ * A pending wait is an ordinary waiter of its index: in the same FIFO
+ * queue as blocking waiters, counted by SABUF_IOC_NOTIFY exactly like
+ * them. It settles exactly once: "ok" (0) when a notify picked it, or
+ * ETIMEDOUT when its deadline passed (an hrtimer; the process need not
+ * run). Settled results are read from the waitset fd with read(2), as
+ * struct sabuf_waitset_result, oldest first, as many as fit (a buffer
+ * smaller than one result: EINVAL); read blocks while none is ready
+ * unless the fd is O_NONBLOCK (EAGAIN). poll/select/epoll report EPOLLIN
+ * while a result is ready (level-triggered; each settle is a new edge for
+ * EPOLLET). The waitset is an open file: it and its waits live while any
+ * fd refers to it (fork and SCM_RIGHTS share it); the last close cancels
+ * every pending wait and drops every unread result. A pending wait holds
+ * its buffer (not its mapping) alive.
+ */
+struct sabuf_waitset_create {
+	__u32 flags;		/* SABUF_WAITSET_NONBLOCK */
+	__u32 reserved;		/* must be 0 */
+};
+#define SABUF_WAITSET_CREATE_SIZE_VER0	8
+
+#define SABUF_WAITSET_ADD_FLAGS_VALID	0x0u
+
+/*
+ * SABUF_IOC_WAITSET_ADD, on a waitset fd: queue an asynchronous wait on a
+ * word of the buffer of @fd (any sabuf fd of it, read-only too), checked
+ * exactly as SABUF_IOC_WAIT checks @wait (SABUF_WAIT_ROBUST and
+ * SABUF_WAIT_HANDON are for blocking waits: EINVAL). Returns 0 when the
+ * wait is pending; settled at once, nothing queued, it fails with
+ *   EAGAIN     the word does not hold expected ("not-equal")
+ *   ETIMEDOUT  the deadline has passed already (a relative timeout_ns of 0)
+ * or with EINVAL, ERANGE, EBADFD as SABUF_IOC_WAIT; EBADF (@fd not open),
+ * EINVAL (@fd no sabuf handle, flags or reserved != 0), ENOSPC (the
+ * waitset holds max_waitset_waits pending waits), ENOMEM. Tags need not
+ * be unique.
+ */
+struct sabuf_waitset_add {
+	__s32 fd;		/* a sabuf fd of the word's buffer */
+	__u32 flags;		/* none defined yet: must be 0 */
+	__u64 tag;		/* the caller's, reported with the result */
+	struct sabuf_wait wait;	/* as SABUF_IOC_WAIT */
+};
+#define SABUF_WAITSET_ADD_SIZE_VER0	64
+
+#define SABUF_WAITSET_CANCEL_FLAGS_VALID 0x0u
+
+/*
+ * SABUF_IOC_WAITSET_CANCEL, on a waitset fd: remove the oldest pending
+ * wait with @tag before anything settles it: 0, and it is never reported
+ * (no notify counted it). ENOENT when no wait with @tag is pending (it
+ * settled already: its result comes from read(2), and a notify that
+ * picked it counted it).
+ */
+struct sabuf_waitset_cancel {
+	__u64 tag;
+	__u32 flags;		/* none defined yet: must be 0 */
+	__u32 reserved;		/* must be 0 */
+};
+#define SABUF_WAITSET_CANCEL_SIZE_VER0	16
+
+/* What read(2) of a waitset fd returns, one per settled wait. */
+struct sabuf_waitset_result {
+	__u64 tag;
+	__s32 result;		/* 0: a notify picked it; -ETIMEDOUT */
+	__u32 reserved;		/* 0 */
+};
+
 /*
  * 0xBD is free in Documentation/userspace-api/ioctl/ioctl-number.rst
  * (ABI 1 used 0xB5, which belongs to rpmsg).
@@ -322,11 +399,14 @@ struct sabuf_robust {
 #define SABUF_IOC_INFO		_IOR(SABUF_IOC_MAGIC, 0x01, struct sabuf_info)
 #define SABUF_IOC_WAIT		_IOW(SABUF_IOC_MAGIC, 0x02, struct sabuf_wait)
 #define SABUF_IOC_NOTIFY	_IOW(SABUF_IOC_MAGIC, 0x03, struct sabuf_notify)
-/* 0x04: reserved for a pollable waiter (waitsets) */
+#define SABUF_IOC_WAITSET_CREATE _IOW(SABUF_IOC_MAGIC, 0x04, struct sabuf_waitset_create)
 #define SABUF_IOC_GROW		_IOW(SABUF_IOC_MAGIC, 0x05, struct sabuf_grow)
 #define SABUF_IOC_DUP_READONLY	_IOW(SABUF_IOC_MAGIC, 0x06, struct sabuf_dup)
 #define SABUF_IOC_ROBUST_REGISTER _IOW(SABUF_IOC_MAGIC, 0x07, struct sabuf_robust)
 #define SABUF_IOC_NOTIFY_WAIT	_IOW(SABUF_IOC_MAGIC, 0x08, struct sabuf_notify_wait)
 #define SABUF_IOC_WAIT_ANY	_IOW(SABUF_IOC_MAGIC, 0x09, struct sabuf_wait_any)
+/* on a waitset fd */
+#define SABUF_IOC_WAITSET_ADD	_IOW(SABUF_IOC_MAGIC, 0x0a, struct sabuf_waitset_add)
+#define SABUF_IOC_WAITSET_CANCEL _IOW(SABUF_IOC_MAGIC, 0x0b, struct sabuf_waitset_cancel)
 
 #endif /* _UAPI_LINUX_SABUF_H */
