@@ -160,6 +160,31 @@ TEST_F(fast, notify_with_nobody_waiting_makes_no_system_call)
 	EXPECT_EQ(0, report->wrong);
 }
 
+/* waitAsync's { async: false } results: settled without the kernel. */
+TEST_F(fast, async_wait_settled_at_once_makes_no_system_call)
+{
+	struct sabuf_waitset *ws;
+
+	self->w32[4] = 3;
+	IN_FILTERED_CHILD({
+		if (sabuf_waitset_create(&ws))
+			_exit(3);
+	}, {
+		int i;
+
+		for (i = 0; i < ROUNDS; i++) {
+			report->wrong += sabuf_wait32_async(ws, self->sb, &self->w32[4], 0,
+							    SABUF_FOREVER, i) != SABUF_NOT_EQUAL;
+			report->wrong += sabuf_wait32_async(ws, self->sb, &self->w32[5], 0,
+							    0, i) != SABUF_TIMED_OUT;
+			report->wrong += sabuf_wait64_async(ws, self->sb, &self->w64[3], 0,
+							    -5, i) != SABUF_TIMED_OUT;
+		}
+	});
+	EXPECT_EQ(0, report->traps) TH_LOG("system call %d", report->last_nr);
+	EXPECT_EQ(0, report->wrong);
+}
+
 /* The objects built on them inherit the fast paths when uncontended. */
 TEST_F(fast, uncontended_objects_make_no_system_call)
 {
