@@ -74,7 +74,9 @@ static int sabuf_nl_put_buffer(struct sk_buff *msg, const struct sk_buff *reques
 	    nla_put_u64_64bit(msg, SABUF_A_WAITS, atomic64_read(&buf->waits), SABUF_A_PAD) ||
 	    nla_put_u64_64bit(msg, SABUF_A_NOTIFIES, atomic64_read(&buf->notifies), SABUF_A_PAD) ||
 	    nla_put_u64_64bit(msg, SABUF_A_CREATED_NS, buf->created_ns, SABUF_A_PAD) ||
-	    nla_put_u64_64bit(msg, SABUF_A_MAX_BYTE_LENGTH, buf->max_byte_length, SABUF_A_PAD))
+	    nla_put_u64_64bit(msg, SABUF_A_MAX_BYTE_LENGTH, buf->max_byte_length, SABUF_A_PAD) ||
+	    nla_put_u32(msg, SABUF_A_WAITERS_ANY, atomic_read(&buf->waiters_any)) ||
+	    nla_put_u32(msg, SABUF_A_WAITERS_ASYNC, atomic_read(&buf->waiters_async)))
 		return -EMSGSIZE;
 	return 0;
 }

@@ -55,7 +55,7 @@ struct nl_req {
 struct nl_buffer {
 	uint32_t have;			/* 1u << SABUF_A_* of each attribute present */
 	uint64_t id, byte_length, waits, notifies, created_ns;
-	uint32_t pid, uid, fds, mappings, waiters;
+	uint32_t pid, uid, fds, mappings, waiters, waiters_any, waiters_async;
 	bool has_queues;
 	uint64_t max_byte_length;
 	unsigned int nr_queues;
@@ -236,6 +236,7 @@ static int sabuf_attr_size(int type)
 		return 8;
 	case SABUF_A_CREATOR_PID: case SABUF_A_CREATOR_UID: case SABUF_A_FDS:
 	case SABUF_A_MAPPINGS: case SABUF_A_WAITERS: case SABUF_A_QUEUE_LENGTH:
+	case SABUF_A_WAITERS_ANY: case SABUF_A_WAITERS_ASYNC:
 		return 4;
 	default:
 		return 0;
@@ -303,7 +304,7 @@ static void decode_buffer(struct nl_reply *r, const struct nlmsghdr *nlh)
 		SABUF_A_PAD, SABUF_A_ID, SABUF_A_BYTE_LENGTH, SABUF_A_CREATOR_PID,
 		SABUF_A_CREATOR_UID, SABUF_A_FDS, SABUF_A_MAPPINGS, SABUF_A_WAITERS,
 		SABUF_A_WAITS, SABUF_A_NOTIFIES, SABUF_A_CREATED_NS, SABUF_A_QUEUES,
-		SABUF_A_MAX_BYTE_LENGTH, 0,
+		SABUF_A_MAX_BYTE_LENGTH, SABUF_A_WAITERS_ANY, SABUF_A_WAITERS_ASYNC, 0,
 	};
 	static const int allowed_in_queues[] = { SABUF_A_QUEUE, 0 };
 	const struct genlmsghdr *genl = NLMSG_DATA(nlh);
@@ -333,6 +334,8 @@ static void decode_buffer(struct nl_reply *r, const struct nlmsghdr *nlh)
 		case SABUF_A_FDS:		b->fds = nla_u32(nla); break;
 		case SABUF_A_MAPPINGS:		b->mappings = nla_u32(nla); break;
 		case SABUF_A_WAITERS:		b->waiters = nla_u32(nla); break;
+		case SABUF_A_WAITERS_ANY:	b->waiters_any = nla_u32(nla); break;
+		case SABUF_A_WAITERS_ASYNC:	b->waiters_async = nla_u32(nla); break;
 		case SABUF_A_WAITS:		b->waits = nla_u64(nla); break;
 		case SABUF_A_NOTIFIES:		b->notifies = nla_u64(nla); break;
 		case SABUF_A_CREATED_NS:	b->created_ns = nla_u64(nla); break;
@@ -539,7 +542,8 @@ static uint32_t nl_queue_length(const struct nl_buffer *b, uint64_t offset)
 	 (1u << SABUF_A_CREATOR_PID) | (1u << SABUF_A_CREATOR_UID) |	\
 	 (1u << SABUF_A_FDS) | (1u << SABUF_A_MAPPINGS) |		\
 	 (1u << SABUF_A_WAITERS) | (1u << SABUF_A_WAITS) |		\
-	 (1u << SABUF_A_NOTIFIES) | (1u << SABUF_A_CREATED_NS) | (1u << SABUF_A_MAX_BYTE_LENGTH))
+	 (1u << SABUF_A_NOTIFIES) | (1u << SABUF_A_CREATED_NS) | (1u << SABUF_A_MAX_BYTE_LENGTH) | \
+	 (1u << SABUF_A_WAITERS_ANY) | (1u << SABUF_A_WAITERS_ASYNC))
 
 /* ---- privileges ---- */
 
@@ -768,6 +772,78 @@ TEST_F(nl, queues_get_reports_waiters)
 	EXPECT_EQ(0u, b->nr_queues);
 	EXPECT_EQ(4ull, b->waits);
 	EXPECT_EQ(2ull, b->notifies);
+	sabuf_t_buf_free(&buf);
+}
+
+/* A thread in SABUF_IOC_WAIT_ANY on two words of one buffer. */
+struct any_waiter {
+	struct sabuf_wait_any_item items[2];
+	struct sabuf_wait_any args;
+	int fd, ret;
+	pthread_t thread;
+};
+
+static void *any_waiter_main(void *arg)
+{
+	struct any_waiter *w = arg;
+
+	w->ret = sabuf_t_ioctl(w->fd, SABUF_IOC_WAIT_ANY, &w->args);
+	return NULL;
+}
+
+/* Every kind of waiter is counted, and async and wait-any ones apart as well. */
+TEST_F(nl, waiter_kinds_are_counted)
+{
+	struct sabuf_t_waiter plain[1];
+	struct nl_reply *r = self->r;
+	struct any_waiter any = { 0 };
+	struct sabuf_waitset_create wc = { 0 };
+	struct sabuf_waitset_add add = { .tag = 1 };
+	const struct nl_buffer *b;
+	struct sabuf_t_buf buf;
+	int ws;
+
+	SABUF_T_BUF_NEW(&buf, 4096);
+	ASSERT_EQ(0, start_waiters(&buf, plain, 1, 4, 0));
+	ws = sabuf_t_ioctl(buf.fd, SABUF_IOC_WAITSET_CREATE, &wc);
+	ASSERT_LE(0, ws);
+	add.fd = buf.fd;
+	add.wait = sabuf_t_wait_args(4, 0, 0, -1);
+	ASSERT_EQ(0, sabuf_t_ioctl(ws, SABUF_IOC_WAITSET_ADD, &add));
+	add.wait.offset = 4;
+	ASSERT_EQ(0, sabuf_t_ioctl(ws, SABUF_IOC_WAITSET_ADD, &add));
+	any.fd = buf.fd;
+	for (int i = 0; i < 2; i++)
+		any.items[i] = (struct sabuf_wait_any_item){
+			.fd = buf.fd, .flags = SABUF_WAIT_SIZE_U32, .offset = 8 + 4 * i,
+		};
+	any.args = (struct sabuf_wait_any){
+		.items = (uintptr_t)any.items, .count = 2, .timeout_ns = -1,
+		.clockid = CLOCK_MONOTONIC,
+	};
+	ASSERT_EQ(0, pthread_create(&any.thread, NULL, any_waiter_main, &any));
+	ASSERT_TRUE(SABUF_T_EVENTUALLY(sabuf_t_counter(&buf, 12) == 1));
+
+	ASSERT_EQ(0, nl_get(self->fd, self->family, SABUF_CMD_QUEUES_GET, buf.info.id, r));
+	ASSERT_EQ(0, r->error);
+	b = &r->bufs[0];
+	EXPECT_EQ(5u, b->waiters);
+	EXPECT_EQ(2u, b->waiters_any);
+	EXPECT_EQ(2u, b->waiters_async);
+	EXPECT_EQ(4u, b->nr_queues);
+	EXPECT_EQ(2u, nl_queue_length(b, 0));
+
+	EXPECT_EQ(1, sabuf_t_notify(buf.fd, 12, 1));
+	pthread_join(any.thread, NULL);
+	EXPECT_EQ(1, any.ret);
+	close(ws);
+	ASSERT_EQ(0, nl_get(self->fd, self->family, SABUF_CMD_GET, buf.info.id, r));
+	b = &r->bufs[0];
+	EXPECT_EQ(1u, b->waiters);
+	EXPECT_EQ(0u, b->waiters_any);
+	EXPECT_EQ(0u, b->waiters_async);
+	EXPECT_EQ(1, sabuf_t_notify(buf.fd, 0, 1));
+	EXPECT_EQ(0, sabuf_t_waiter_join(&plain[0]));
 	sabuf_t_buf_free(&buf);
 }
 

@@ -47,6 +47,8 @@ static void json_stat_fields(FILE *f, const struct sabuf_stat *st)
 	FIELD(SABUF_A_FDS, "fds", st->fds);
 	FIELD(SABUF_A_MAPPINGS, "mappings", st->mappings);
 	FIELD(SABUF_A_WAITERS, "waiters", st->waiters);
+	FIELD(SABUF_A_WAITERS_ANY, "waiters_any", st->waiters_any);
+	FIELD(SABUF_A_WAITERS_ASYNC, "waiters_async", st->waiters_async);
 	FIELD(SABUF_A_WAITS, "waits", st->waits);
 	FIELD(SABUF_A_NOTIFIES, "notifies", st->notifies);
 	FIELD(SABUF_A_CREATED_NS, "created_ns", st->created_ns);

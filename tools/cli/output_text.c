@@ -11,9 +11,10 @@
 #include "table.h"
 
 static const char *const list_headers[] = {
-	"ID", "SIZE", "PID", "USER", "FDS", "MAPS", "WAITERS", "WAITS", "NOTIFIES", "CREATED",
+	"ID", "SIZE", "PID", "USER", "FDS", "MAPS", "WAITERS", "ANY", "ASYNC", "WAITS",
+	"NOTIFIES", "CREATED",
 };
-static const char list_align[] = "rlrlrrrrrl";
+static const char list_align[] = "rlrlrrrrrrrl";
 
 /* One cell for a field the kernel may not have sent ("-" when it did not). */
 #define CELL_U64(t, st, attr, value)					\
@@ -42,6 +43,8 @@ static int list_row(struct table *t, const struct sabuf_stat *st)
 	ret |= CELL_U64(t, st, SABUF_A_FDS, st->fds);
 	ret |= CELL_U64(t, st, SABUF_A_MAPPINGS, st->mappings);
 	ret |= CELL_U64(t, st, SABUF_A_WAITERS, st->waiters);
+	ret |= CELL_U64(t, st, SABUF_A_WAITERS_ANY, st->waiters_any);
+	ret |= CELL_U64(t, st, SABUF_A_WAITERS_ASYNC, st->waiters_async);
 	ret |= CELL_U64(t, st, SABUF_A_WAITS, st->waits);
 	ret |= CELL_U64(t, st, SABUF_A_NOTIFIES, st->notifies);
 	if (st->have & STAT_HAS(SABUF_A_CREATED_NS)) {

@@ -30,6 +30,8 @@ static const enum mnl_attr_data_type sabuf_attr_types[SABUF_A_MAX + 1] = {
 	[SABUF_A_QUEUE]		= MNL_TYPE_NESTED,
 	[SABUF_A_QUEUE_OFFSET]	= MNL_TYPE_U64,
 	[SABUF_A_QUEUE_LENGTH]	= MNL_TYPE_U32,
+	[SABUF_A_WAITERS_ANY]	= MNL_TYPE_U32,
+	[SABUF_A_WAITERS_ASYNC]	= MNL_TYPE_U32,
 };
 
 /*
@@ -69,6 +71,8 @@ static void sabuf_stat_decode(const struct nlattr **tb, struct sabuf_stat *st)
 	GET(SABUF_A_FDS, fds, mnl_attr_get_u32);
 	GET(SABUF_A_MAPPINGS, mappings, mnl_attr_get_u32);
 	GET(SABUF_A_WAITERS, waiters, mnl_attr_get_u32);
+	GET(SABUF_A_WAITERS_ANY, waiters_any, mnl_attr_get_u32);
+	GET(SABUF_A_WAITERS_ASYNC, waiters_async, mnl_attr_get_u32);
 	GET(SABUF_A_WAITS, waits, mnl_attr_get_u64);
 	GET(SABUF_A_NOTIFIES, notifies, mnl_attr_get_u64);
 	GET(SABUF_A_CREATED_NS, created_ns, mnl_attr_get_u64);

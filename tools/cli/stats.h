@@ -22,7 +22,9 @@ struct sabuf_stat {
 	uint32_t creator_uid;
 	uint32_t fds;
 	uint32_t mappings;
-	uint32_t waiters;
+	uint32_t waiters;		/* every kind, of which: */
+	uint32_t waiters_any;		/* places of waits on any of N words */
+	uint32_t waiters_async;		/* pending asynchronous (waitset) waits */
 	uint64_t waits;
 	uint64_t notifies;
 	uint64_t created_ns;		/* CLOCK_REALTIME */

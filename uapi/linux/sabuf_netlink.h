@@ -48,6 +48,8 @@ enum {
 	SABUF_A_QUEUE_OFFSET,	/* u64: the index (byte offset) */
 	SABUF_A_QUEUE_LENGTH,	/* u32: waiters queued there */
 	SABUF_A_MAX_BYTE_LENGTH,	/* u64: == byte length unless growable */
+	SABUF_A_WAITERS_ANY,	/* u32: of SABUF_A_WAITERS, places of waits on any of N words */
+	SABUF_A_WAITERS_ASYNC,	/* u32: of SABUF_A_WAITERS, pending asynchronous (waitset) waits */
 	__SABUF_A_MAX,
 };
 #define SABUF_A_MAX (__SABUF_A_MAX - 1)
