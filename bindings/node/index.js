@@ -53,7 +53,6 @@ const taLength = intrinsic('length');
 const taByteOffset = intrinsic('byteOffset');
 const { isSharedArrayBuffer } = util.types;
 const { apply } = Reflect;
-const atomicsLoad = Atomics.load;
 const atomicsNotify = Atomics.notify;
 const asIntN = BigInt.asIntN;
 const { trunc, max } = Math;
@@ -137,10 +136,11 @@ function doWait(ta, index, value, timeout, sync) {
   const t = toTimeout(timeout);
   const off = taByteOffset(ta) + i * (is64 ? 8 : 4);
   if (sync) return RESULTS[is64 ? native.wait64(h, off, v, t) : native.wait32(h, off, v, t)];
-  if (atomicsLoad(ta, i) !== v) return { async: false, value: 'not-equal' };
-  if (t === 0) return { async: false, value: 'timed-out' };
+  // libsabuf's sabuf_wait*_async settles at once, with no system call, what
+  // it can (the word differs: 1; a timeout of 0: 2); else the wait is
+  // queued in the kernel and r is its promise.
   const r = native.waitAsync(h, off, v, is64, t);
-  if (typeof r === 'number') return { async: false, value: 'not-equal' };
+  if (typeof r === 'number') return { async: false, value: RESULTS[r] };
   return { async: true, value: r };
 }
 

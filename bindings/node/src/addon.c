@@ -11,7 +11,9 @@
  *   fd(h)                       -> int
  *   wait32(h, off, v, ms)       -> 0 ok | 1 not-equal | 2 timed-out
  *   wait64(h, off, v, ms)       -> the same, v a BigInt
- *   waitAsync(h, off, v, is64, ms) -> 1 (not-equal) | Promise<'ok' | 'timed-out'>
+ *   waitAsync(h, off, v, is64, ms) -> 1 not-equal | 2 timed-out (no promise: settled
+ *                               at once, as libsabuf's sabuf_wait*_async said) |
+ *                               Promise<'ok' | 'timed-out'>
  *   notify(h, off, count)       -> number woken
  *
  * h is a handle on one mapping of one buffer (struct buf), off a byte
@@ -27,38 +29,35 @@
  * in any isolate is collected) and by every pending waitAsync; the last
  * reference unmaps (sabuf_destroy).
  *
- * waitAsync. Until the kernel's pollable waits exist, each pending
- * waitAsync is a thread blocked in sabuf_wait32/64 (any process's notify
- * wakes it: it is an ordinary waiter of the kernel's FIFO queue), which
- * reports through a thread-safe function to the event loop of the isolate
- * that called; while any is pending there, that function is ref'ed, so the
- * loop stays alive. waitAsync returns only once its thread sleeps in the
- * kernel's queue (it watches /proc/self/task/TID/syscall), so a notify
- * right after waitAsync returns counts it, as Atomics.notify would. When an
- * environment ends (a Worker terminated, the process exiting) its pending
- * threads are interrupted by a signal and leave the queue unwoken.
+ * waitAsync. Each environment (the main thread, each Worker) has one
+ * libsabuf waitset, made on its first waitAsync that has to wait, whose fd
+ * is watched by a uv_poll_t in that environment's event loop. A pending
+ * waitAsync is one asynchronous wait queued in the kernel
+ * (sabuf_wait32/64_async), an ordinary waiter of the index's FIFO queue,
+ * in order with blocking waiters of every process, with its timeout on a
+ * kernel timer; no thread waits for it. When the fd turns readable the
+ * loop drains the settled waits (sabuf_waitset_next) and resolves their
+ * promises. While any is pending the poll handle is ref'ed, so the loop
+ * stays alive. When an environment ends (a Worker terminated, the process
+ * exiting) its waitset is closed: the kernel drops its pending waits
+ * unwoken.
  */
 #define NAPI_VERSION 8
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
-#include <pthread.h>
-#include <sched.h>
-#include <signal.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
+#include <pthread.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <node_api.h>
+#include <uv.h>
 #include <sabuf.h>
 
 #include "sab.h"
@@ -412,7 +411,7 @@ static int wait_once(const struct wait_args *w, int64_t timeout_ns)
 
 /* A wait that an unrelated signal handler (one without SA_RESTART) cut
  * short goes on with what is left of its timeout. */
-static int wait_restarting(const struct wait_args *w, const atomic_bool *cancel)
+static int wait_restarting(const struct wait_args *w)
 {
 	int64_t deadline = 0, left = w->timeout_ns;
 	int ret;
@@ -420,8 +419,6 @@ static int wait_restarting(const struct wait_args *w, const atomic_bool *cancel)
 	if (left != INT64_MAX)
 		deadline = now_ns() + left;
 	for (;;) {
-		if (cancel && atomic_load(cancel))
-			return -ECANCELED;
 		ret = wait_once(w, left);
 		if (ret != -EINTR)
 			return ret;
@@ -448,7 +445,7 @@ static napi_value do_wait(napi_env env, napi_callback_info info, int is64)
 
 	if (!parse_wait(env, info, &w, is64))
 		return NULL;
-	ret = wait_restarting(&w, NULL);
+	ret = wait_restarting(&w);
 	if (ret < 0) {
 		throw_errno(env, -ret, "sabuf_wait");
 		return NULL;
@@ -493,274 +490,283 @@ static napi_value js_notify(napi_env env, napi_callback_info info)
 
 /* ---- waitAsync ----------------------------------------------------------- */
 
-struct env_state;
-
-struct pending {
-	struct env_state *es;
-	struct wait_args w;		/* holds a reference on w.b */
-	napi_deferred deferred;
-	pthread_t thread;
-	atomic_int tid;			/* the thread's, once it runs */
-	atomic_int state;		/* P_STARTING, P_WAITING, P_DONE */
-	atomic_bool cancel;
-	int result;
-	bool queued;			/* the thread-safe function has it */
-	struct pending *prev, *next;	/* es->pending, event-loop thread only */
+/*
+ * One libsabuf waitset per environment (the main thread's, each Worker's),
+ * made on the first waitAsync that has to wait, its fd on a uv_poll_t in
+ * that environment's event loop. A pending waitAsync is a slot of
+ * es->slots: its tag is (generation << 32 | slot index), so a result read
+ * from the waitset finds its promise in O(1), and a stale tag (a slot
+ * reused since) is recognised and ignored. The poll handle is ref'ed while
+ * at least one wait is pending, so the loop stays alive exactly as long as
+ * a promise may still settle; timeouts are the kernel's (the waitset's
+ * hrtimers). Everything here runs on the environment's own thread.
+ */
+struct slot {
+	napi_deferred deferred;		/* NULL: free */
+	struct buf *b;			/* a reference, while pending */
+	uint32_t gen;
+	uint32_t next_free;
 };
 
-enum { P_STARTING, P_WAITING, P_DONE };
+#define NO_SLOT UINT32_MAX
 
 struct env_state {
 	napi_env env;
-	napi_threadsafe_function tsfn;
-	struct pending *pending;
+	uv_loop_t *loop;
+	struct sabuf_waitset *ws;	/* NULL until the first pending wait */
+	uv_poll_t *poll;		/* on ws's fd; freed by its close callback */
+	napi_async_context actx;	/* for the callback scope of the settles */
+	struct slot *slots;
+	uint32_t nslots, free_head;
 	unsigned int npending;
 	bool closing;
-	unsigned int orphans;		/* pendings the tsfn still owns at the end */
 };
 
-static int cancel_signal(void)
+static void poll_closed(uv_handle_t *h)
 {
-	return SIGRTMIN + 4;
+	free(h);
 }
 
-static void cancel_handler(int sig)
+static void pending_changed(struct env_state *es, int delta)
 {
-	(void)sig;	/* only there to interrupt the wait: no SA_RESTART */
+	unsigned int before = es->npending;
+
+	es->npending += delta;
+	if (!es->poll || es->closing)
+		return;
+	if (before == 0 && es->npending > 0)
+		uv_ref((uv_handle_t *)es->poll);
+	else if (before > 0 && es->npending == 0)
+		uv_unref((uv_handle_t *)es->poll);
 }
 
-static pthread_once_t cancel_once = PTHREAD_ONCE_INIT;
-
-static void install_cancel_handler(void)
+static uint32_t slot_alloc(struct env_state *es)
 {
-	struct sigaction sa;
+	uint32_t i;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = cancel_handler;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0;
-	sigaction(cancel_signal(), &sa, NULL);
+	if (es->free_head == NO_SLOT) {
+		uint32_t n = es->nslots ? es->nslots * 2 : 64;
+		struct slot *s;
+
+		if (n <= es->nslots || n > (1u << 30))
+			return NO_SLOT;
+		s = realloc(es->slots, n * sizeof(*s));
+		if (!s)
+			return NO_SLOT;
+		for (i = es->nslots; i < n; i++) {
+			s[i].deferred = NULL;
+			s[i].b = NULL;
+			s[i].gen = 0;
+			s[i].next_free = i + 1 < n ? i + 1 : NO_SLOT;
+		}
+		es->free_head = es->nslots;
+		es->slots = s;
+		es->nslots = n;
+	}
+	i = es->free_head;
+	es->free_head = es->slots[i].next_free;
+	es->slots[i].gen++;
+	return i;
 }
 
-static void *waiter_main(void *arg)
+static void slot_free(struct env_state *es, uint32_t i)
 {
-	struct pending *p = arg;
-	sigset_t set;
+	struct slot *s = &es->slots[i];
+
+	if (s->b)
+		buf_put(s->b);
+	s->b = NULL;
+	s->deferred = NULL;
+	s->next_free = es->free_head;
+	es->free_head = i;
+}
+
+static uint64_t tag_of(struct env_state *es, uint32_t i)
+{
+	return (uint64_t)es->slots[i].gen << 32 | i;
+}
+
+static void settle_one(struct env_state *es, uint64_t tag, int result)
+{
+	uint32_t i = (uint32_t)tag;
+	struct slot *s;
+	napi_value value;
+	const char *str;
+
+	if (i >= es->nslots)
+		return;
+	s = &es->slots[i];
+	if (!s->deferred || s->gen != (uint32_t)(tag >> 32))
+		return;			/* not ours (any more) */
+	/* a promise of waitAsync settles "ok" or "timed-out" only */
+	str = result == SABUF_TIMED_OUT ? "timed-out" : "ok";
+	if (napi_create_string_utf8(es->env, str, NAPI_AUTO_LENGTH, &value) == napi_ok)
+		napi_resolve_deferred(es->env, s->deferred, value);
+	slot_free(es, i);
+	pending_changed(es, -1);
+}
+
+/* The event loop: the waitset's fd is readable, settled waits are ready. */
+static void on_readable(uv_poll_t *handle, int status, int events)
+{
+	struct env_state *es = handle->data;
+	napi_handle_scope hs;
+	napi_callback_scope cs;
+	napi_value resource;
+	uint64_t tag;
+	int result, ret;
+
+	(void)events;
+	if (status < 0 || es->closing)
+		return;
+	if (napi_open_handle_scope(es->env, &hs) != napi_ok)
+		return;
+	/* Resolving runs nothing yet: the promise reactions (and process.nextTick
+	 * callbacks) run as this callback scope closes, as after any callback. */
+	if (napi_create_object(es->env, &resource) != napi_ok ||
+	    napi_open_callback_scope(es->env, resource, es->actx, &cs) != napi_ok) {
+		napi_close_handle_scope(es->env, hs);
+		return;
+	}
+	while ((ret = sabuf_waitset_next(es->ws, &tag, &result, 0)) > 0)
+		settle_one(es, tag, result);
+	if (ret < 0 && ret != -EINTR && ret != -EAGAIN)
+		fprintf(stderr, "sabuf.waitAsync: sabuf_waitset_next: %s\n", strerror(-ret));
+	napi_close_callback_scope(es->env, cs);
+	napi_close_handle_scope(es->env, hs);
+}
+
+/* The environment's waitset and its poll handle, made on first use: 0 or -errno. */
+static int waitset_get(struct env_state *es)
+{
+	napi_value name;
 	int ret;
 
-	/* Every signal goes to other threads, except the one that cancels. */
-	sigfillset(&set);
-	sigdelset(&set, cancel_signal());
-	pthread_sigmask(SIG_SETMASK, &set, NULL);
-	atomic_store(&p->tid, (int)syscall(SYS_gettid));
-	atomic_store(&p->state, P_WAITING);
-	ret = wait_restarting(&p->w, &p->cancel);
-	p->result = ret;
-	if (ret != -ECANCELED)
-		p->queued = napi_call_threadsafe_function(p->es->tsfn, p,
-							  napi_tsfn_nonblocking) == napi_ok;
-	/* nothing touches p after this store but the thread that joins us */
-	atomic_store(&p->state, P_DONE);
-	return NULL;
+	if (es->ws)
+		return 0;
+	ret = sabuf_waitset_create(&es->ws);
+	if (ret < 0) {
+		es->ws = NULL;
+		return ret;
+	}
+	es->poll = calloc(1, sizeof(*es->poll));
+	if (!es->poll ||
+	    napi_create_string_utf8(es->env, "sabuf.waitAsync", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+	    napi_async_init(es->env, NULL, name, &es->actx) != napi_ok) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	ret = uv_poll_init(es->loop, es->poll, sabuf_waitset_fd(es->ws));
+	if (ret < 0) {
+		napi_async_destroy(es->env, es->actx);
+		ret = -ret == ENOMEM ? -ENOMEM : -EIO;
+		goto fail;
+	}
+	es->poll->data = es;
+	uv_unref((uv_handle_t *)es->poll);	/* pending_changed() refs it */
+	ret = uv_poll_start(es->poll, UV_READABLE, on_readable);
+	if (ret < 0) {
+		uv_close((uv_handle_t *)es->poll, poll_closed);
+		es->poll = NULL;
+		napi_async_destroy(es->env, es->actx);
+		sabuf_waitset_destroy(es->ws);
+		es->ws = NULL;
+		return -EIO;
+	}
+	return 0;
+fail:
+	free(es->poll);
+	es->poll = NULL;
+	sabuf_waitset_destroy(es->ws);
+	es->ws = NULL;
+	return ret;
 }
 
 /*
- * Is the thread asleep in the kernel's wait queue? /proc/self/task/TID/syscall
- * names the system call a blocked thread sleeps in ("running" otherwise). Past
- * P_WAITING the thread makes exactly one kind of system call, the wait's
- * ioctl, and in it sleeps only once queued (kmod/waitwake.c). -1: cannot tell.
+ * -> 1 or 2 when sabuf_wait*_async settled it at once, without the kernel
+ * ({ async: false, value: "not-equal" | "timed-out" }), else a Promise.
  */
-static int asleep_in_wait(int tid)
-{
-	char path[64], text[64];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, text, sizeof(text) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	text[n] = 0;
-	return strtol(text, NULL, 10) == SYS_ioctl && text[0] != 'r';
-}
-
-/* Return once p's thread is queued in the kernel or finished. */
-static void await_queued(struct pending *p)
-{
-	int64_t give_up = now_ns() + 5000000000LL;	/* slow emulated machines */
-	struct timespec pause = { 0, 20000 };
-	unsigned int spins = 0;
-
-	while (atomic_load(&p->state) != P_DONE && now_ns() < give_up) {
-		if (atomic_load(&p->state) == P_WAITING) {
-			int r = asleep_in_wait(atomic_load(&p->tid));
-
-			if (r == 1)
-				return;
-			if (r < 0) {	/* no /proc: give it a moment */
-				struct timespec ms = { 0, 1000000 };
-
-				nanosleep(&ms, NULL);
-				return;
-			}
-		}
-		if (++spins < 50)
-			sched_yield();
-		else
-			nanosleep(&pause, NULL);
-	}
-}
-
-static void pending_free(struct pending *p)
-{
-	buf_put(p->w.b);
-	free(p);
-}
-
-static void pending_unlink(struct env_state *es, struct pending *p)
-{
-	if (p->prev)
-		p->prev->next = p->next;
-	else
-		es->pending = p->next;
-	if (p->next)
-		p->next->prev = p->prev;
-	if (--es->npending == 0 && !es->closing)
-		napi_unref_threadsafe_function(es->env, es->tsfn);
-}
-
-/* On the event loop: a waiter thread finished. */
-static void settle(napi_env env, napi_value js_cb, void *context, void *data)
-{
-	struct env_state *es = context;
-	struct pending *p = data;
-	napi_value value;
-
-	(void)js_cb;
-	pthread_join(p->thread, NULL);
-	if (es->closing) {
-		/* env_cleanup() handed it over: nobody to tell */
-		pending_free(p);
-		if (--es->orphans == 0)
-			free(es);
-		return;
-	}
-	pending_unlink(es, p);
-	if (!env) {
-		pending_free(p);
-		return;
-	}
-	if (p->result < 0) {
-		char msg[128];
-
-		snprintf(msg, sizeof(msg), "sabuf_wait: %s (%s)", strerror(-p->result),
-			 errno_code(-p->result));
-		if (napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &value) == napi_ok &&
-		    napi_create_error(env, NULL, value, &value) == napi_ok)
-			napi_reject_deferred(env, p->deferred, value);
-	} else {
-		/* a promise of waitAsync settles "ok" or "timed-out" only */
-		const char *s = p->result == SABUF_TIMED_OUT ? "timed-out" : "ok";
-
-		if (napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &value) == napi_ok)
-			napi_resolve_deferred(env, p->deferred, value);
-	}
-	pending_free(p);
-}
-
 static napi_value js_wait_async(napi_env env, napi_callback_info info)
 {
 	struct env_state *es;
-	struct pending *p;
-	pthread_attr_t attr;
-	napi_value promise;
+	struct wait_args w;
+	napi_value promise, value;
+	uint32_t i;
 	int ret;
 
 	CHECK(env, napi_get_instance_data(env, (void **)&es));
-	p = calloc(1, sizeof(*p));
-	if (!p) {
+	if (!parse_wait(env, info, &w, -1))
+		return NULL;
+	ret = waitset_get(es);
+	if (ret < 0) {
+		throw_errno(env, -ret, "sabuf_waitset_create");
+		return NULL;
+	}
+	i = slot_alloc(es);
+	if (i == NO_SLOT) {
 		napi_throw_error(env, "ENOMEM", "sabuf.waitAsync: out of memory");
 		return NULL;
 	}
-	if (!parse_wait(env, info, &p->w, -1)) {
-		free(p);
+	if (w.is64)
+		ret = sabuf_wait64_async(es->ws, w.b->sb, w.addr, w.expected, w.timeout_ns,
+					 tag_of(es, i));
+	else
+		ret = sabuf_wait32_async(es->ws, w.b->sb, w.addr, (int32_t)w.expected,
+					 w.timeout_ns, tag_of(es, i));
+	if (ret == SABUF_NOT_EQUAL || (ret == SABUF_TIMED_OUT && w.timeout_ns == 0)) {
+		/* settled at once: { async: false, value: "not-equal" | "timed-out" } */
+		slot_free(es, i);
+		return result_int(env, ret);
+	}
+	if (ret < 0) {
+		slot_free(es, i);
+		throw_errno(env, -ret, "sabuf_wait_async");
 		return NULL;
 	}
-	if (napi_create_promise(env, &p->deferred, &promise) != napi_ok) {
-		free(p);
+	if (napi_create_promise(env, &es->slots[i].deferred, &promise) != napi_ok) {
+		if (ret == SABUF_PENDING)
+			sabuf_waitset_cancel(es->ws, tag_of(es, i));
+		es->slots[i].deferred = NULL;
+		slot_free(es, i);
 		throw_last(env, "napi_create_promise");
 		return NULL;
 	}
-	p->es = es;
-	buf_get(p->w.b);
-	pthread_once(&cancel_once, install_cancel_handler);
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, 64 * 1024);
-	ret = pthread_create(&p->thread, &attr, waiter_main, p);
-	pthread_attr_destroy(&attr);
-	if (ret) {
-		/* the promise is dropped unsettled: nobody has seen it */
-		pending_free(p);
-		throw_errno(env, ret, "sabuf.waitAsync: pthread_create");
-		return NULL;
+	if (ret != SABUF_PENDING) {
+		/* a timeout so short that it had passed when the kernel looked
+		 * (ms > 0: Atomics would still return a promise, settled so) */
+		if (napi_create_string_utf8(env, "timed-out", NAPI_AUTO_LENGTH, &value) == napi_ok)
+			napi_resolve_deferred(env, es->slots[i].deferred, value);
+		es->slots[i].deferred = NULL;
+		slot_free(es, i);
+		return promise;
 	}
-	p->next = es->pending;
-	if (p->next)
-		p->next->prev = p;
-	es->pending = p;
-	if (es->npending++ == 0)
-		napi_ref_threadsafe_function(env, es->tsfn);
-
-	await_queued(p);
-	if (atomic_load(&p->state) == P_DONE && p->result == SABUF_NOT_EQUAL) {
-		/*
-		 * The word changed between index.js's check and the kernel's:
-		 * the wait happened after the change, so it is waitAsync's
-		 * { async: false, value: "not-equal" }. The queued report is
-		 * settled by the event loop into a promise nobody holds.
-		 */
-		return result_int(env, 1);
-	}
+	es->slots[i].b = w.b;
+	buf_get(w.b);
+	pending_changed(es, +1);
 	return promise;
 }
 
-/* The environment (the main thread's or a Worker's) is going away. */
+/* The environment (the main thread's or a Worker's) is going away: its
+ * waits leave the kernel's queues unwoken (the waitset's last close cancels
+ * them), its promises are dropped unsettled. */
 static void env_cleanup(void *arg)
 {
 	struct env_state *es = arg;
-	struct pending *p, *next;
 
 	es->closing = true;
-	for (p = es->pending; p; p = p->next)
-		atomic_store(&p->cancel, true);
-	for (p = es->pending; p; p = p->next) {
-		struct timespec pause = { 0, 200000 };
-
-		/* until it has left its wait: a signal sent before it entered
-		 * the ioctl is lost, hence the retries */
-		while (atomic_load(&p->state) != P_DONE) {
-			if (atomic_load(&p->state) == P_WAITING)
-				pthread_kill(p->thread, cancel_signal());
-			nanosleep(&pause, NULL);
-		}
+	if (es->poll) {
+		uv_poll_stop(es->poll);
+		uv_close((uv_handle_t *)es->poll, poll_closed);
+		es->poll = NULL;
+		napi_async_destroy(es->env, es->actx);
 	}
-	es->orphans = 1;	/* ours, dropped below */
-	for (p = es->pending; p; p = next) {
-		next = p->next;
-		if (p->queued) {
-			es->orphans++;	/* settle() frees it */
-		} else {
-			pthread_join(p->thread, NULL);
-			pending_free(p);
-		}
-	}
-	es->pending = NULL;
-	if (--es->orphans == 0)
-		free(es);
+	sabuf_waitset_destroy(es->ws);
+	es->ws = NULL;
+	for (uint32_t i = 0; i < es->nslots; i++)
+		if (es->slots[i].b)
+			buf_put(es->slots[i].b);
+	free(es->slots);
+	free(es);
 }
 
 /* ---- module -------------------------------------------------------------- */
@@ -781,19 +787,19 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */)
 		{ "notify", js_notify },
 	};
 	struct env_state *es = calloc(1, sizeof(*es));
-	napi_value name;
 
 	if (!es) {
 		napi_throw_error(env, "ENOMEM", "sabuf: out of memory");
 		return NULL;
 	}
 	es->env = env;
-	CHECK(env, napi_create_string_utf8(env, "sabuf.waitAsync", NAPI_AUTO_LENGTH, &name));
-	CHECK(env, napi_create_threadsafe_function(env, NULL, NULL, name, 0, 1, NULL, NULL,
-						   es, settle, &es->tsfn));
-	CHECK(env, napi_unref_threadsafe_function(env, es->tsfn));
+	es->free_head = NO_SLOT;
+	if (napi_get_uv_event_loop(env, &es->loop) != napi_ok) {
+		free(es);
+		throw_last(env, "napi_get_uv_event_loop");
+		return NULL;
+	}
 	CHECK(env, napi_set_instance_data(env, es, NULL, NULL));
-	/* after the tsfn: cleanup hooks run in reverse order, ours first */
 	CHECK(env, napi_add_env_cleanup_hook(env, env_cleanup, es));
 
 	for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++) {

@@ -97,17 +97,18 @@ test('a worker kept alive by a pending waitAsync exits by itself once it settles
 test('terminating a worker with pending waitAsyncs: they leave the queue unwoken', async () => {
   const sab = sabuf.create(16);
   const ta = new Int32Array(sab);
-  const before = sleepersIn(process.pid);
   const w = worker(`
     const ta = new Int32Array(msg);
     for (let k = 0; k < 3; k++) sabuf.waitAsync(ta, 0, 0);
     parentPort.postMessage('pending');`);
   w.postMessage(sab);
   assert.strictEqual(await w.next(), 'pending');
-  await untilSleeping(process.pid, before + 3);
+  // queued in the kernel (the Worker's waitset) once waitAsync returned
+  const probe = sabuf.waitAsync(ta, 0, 0);   // the 4th in the FIFO queue
   await w.terminate();
+  assert.strictEqual(sabuf.notify(ta, 0, 1), 1, 'only this thread\'s wait is left');
+  assert.strictEqual(await probe.value, 'ok');
   assert.strictEqual(sabuf.notify(ta, 0), 0);
-  assert.strictEqual(sleepersIn(process.pid), before);
 });
 
 test('the mapping lives while any thread holds the buffer', async () => {
