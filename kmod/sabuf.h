@@ -178,6 +178,8 @@ long sabuf_wait_async(struct sabuf_buffer *buf, const struct sabuf_wait *args,
 		      struct sabuf_waiter *w, sabuf_async_queued_fn queued, void *ctx);
 void sabuf_waiter_unqueue(struct sabuf_buffer *buf, u64 offset, struct sabuf_waiter *w);
 
+extern unsigned int sabuf_handoff_spin_ns;
+
 /* waitset.c */
 extern unsigned int sabuf_max_waitset_waits;
 int sabuf_waitset_init(void);

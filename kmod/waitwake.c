@@ -97,6 +97,7 @@
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
+#include <linux/sched/clock.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
@@ -397,10 +398,36 @@ void sabuf_waiter_unqueue(struct sabuf_buffer *buf, u64 offset, struct sabuf_wai
 }
 
 /*
- * Pick up to @count waiters of (@buf, @offset), oldest first, and wake
- * them outside the bucket lock. Returns how many were picked.
+ * Wake @task with the scheduler's "synchronous" hint (WF_SYNC): the
+ * waker is about to sleep, so the wakee may take the waker's CPU instead
+ * of waking an idle one (a cross-CPU wake-up costs an IPI and an idle
+ * exit; under emulation it is the most expensive part of a handoff). The
+ * only public way to pass the hint is a wait queue's sync wake-up, so the
+ * task goes on a wait queue of our own, on this stack, for the call.
  */
-static u32 sabuf_notify_index(struct sabuf_buffer *buf, u64 offset, u32 count)
+static void sabuf_wake_sync(struct task_struct *task)
+{
+	struct wait_queue_head wqh;
+	struct wait_queue_entry wqe = {
+		.private = task,
+		.func = default_wake_function,
+		.entry = LIST_HEAD_INIT(wqe.entry),
+	};
+
+	init_waitqueue_head(&wqh);
+	__add_wait_queue(&wqh, &wqe);
+	__wake_up_sync_key(&wqh, TASK_NORMAL, NULL);
+}
+
+/*
+ * Pick up to @count waiters of (@buf, @offset), oldest first, and wake
+ * them outside the bucket lock. Returns how many were picked. With
+ * @woke_task (a notify-and-wait: the caller sleeps next), tasks are woken
+ * with the synchronous hint and *@woke_task gets a reference on the last
+ * one (NULL if none), to spin on while it runs.
+ */
+static u32 sabuf_notify_index_task(struct sabuf_buffer *buf, u64 offset, u32 count,
+				   struct task_struct **woke_task)
 {
 	struct sabuf_bucket *hb = wait_queue_for_offset(buf, offset);
 	atomic_t *counter = waiter_counter_for_offset(buf, offset);
@@ -444,10 +471,67 @@ static u32 sabuf_notify_index(struct sabuf_buffer *buf, u64 offset, u32 count)
 		task = get_task_struct(sl->task);
 
 		smp_store_release(&sl->state, SABUF_WAITER_WOKEN);	/* (C): sl may vanish now */
-		wake_up_process(task);
-		put_task_struct(task);
+		if (woke_task)
+			sabuf_wake_sync(task);
+		else
+			wake_up_process(task);
+		if (woke_task) {
+			if (*woke_task)
+				put_task_struct(*woke_task);
+			*woke_task = task;	/* our reference goes to the caller */
+		} else {
+			put_task_struct(task);
+		}
 	}
 	return woken;
+}
+
+static u32 sabuf_notify_index(struct sabuf_buffer *buf, u64 offset, u32 count)
+{
+	return sabuf_notify_index_task(buf, offset, count, NULL);
+}
+
+/*
+ * The handoff's spin (SABUF_IOC_NOTIFY_WAIT): the caller just woke
+ * @partner and queued itself; the partner's answer usually comes within
+ * microseconds, and sleeping costs a context switch each way plus a
+ * wake-up of an idle CPU. So, before sleeping, spin on our own state, as
+ * mutex_spin_on_owner() spins on a lock owner: only while the partner
+ * runs, or is about to, on another CPU (never on ours: it would wait for
+ * us), only while nothing else wants our CPU (need_resched()), and for
+ * at most SABUF_HANDOFF_SPIN_NS. It reads the state with the same acquire
+ * as the sleep loop (pairs with (C)); it changes nothing the proof
+ * relies on: we are queued and counted exactly as if asleep, and a
+ * notify that picks us while we spin finds us running (its wake-up is a
+ * no-op) and we see WOKEN. The bound is the module parameter
+ * handoff_spin_ns, 0 (off) by default: under emulation (the only machine
+ * we measure on) a spinning vCPU takes the host core its partner's vCPU
+ * needs, and the round trip went from 25 to 135 us (bench/README.md).
+ */
+unsigned int sabuf_handoff_spin_ns;
+
+static bool sabuf_partner_running_elsewhere(struct task_struct *p)
+{
+	/*
+	 * On a CPU, or on its way to one: running, runnable, or still
+	 * TASK_WAKING (a remote wake-up in flight); not back asleep. Never
+	 * the CPU we hold: there it would be waiting for us.
+	 */
+	return (READ_ONCE(p->on_cpu) ||
+		!(READ_ONCE(p->__state) & (TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE))) &&
+	       task_cpu(p) != raw_smp_processor_id();
+}
+
+static void sabuf_handoff_spin(struct sabuf_sleeper *sl, struct task_struct *partner)
+{
+	u64 end = local_clock() + READ_ONCE(sabuf_handoff_spin_ns);
+
+	while (smp_load_acquire(&sl->state) != SABUF_WAITER_WOKEN) {	/* pairs with (C) */
+		if (need_resched() || signal_pending(current) ||
+		    !sabuf_partner_running_elsewhere(partner) || local_clock() > end)
+			return;
+		cpu_relax();
+	}
 }
 
 /* Picked while leaving: wait for the notifier's (C); we count as woken. */
@@ -496,9 +580,12 @@ static bool sabuf_wait_owner_dead(const struct sabuf_wait *args, struct sabuf_ow
 	return (args->flags & SABUF_WAIT_ROBUST) && (!owner || sabuf_owner_dead(owner));
 }
 
-/* One wait, checked; @owner: a robust wait's owner, watched, or NULL. */
+/*
+ * One wait, checked; @owner: a robust wait's owner, watched, or NULL;
+ * @partner: a task a notify-and-wait just woke, to spin on, or NULL.
+ */
 static long sabuf_wait_one(struct sabuf_buffer *buf, struct sabuf_wait args, unsigned int size,
-			   struct sabuf_owner *owner)
+			   struct sabuf_owner *owner, struct task_struct *partner)
 {
 	struct sabuf_queue *fresh = NULL, *q;
 	struct sabuf_sleeper sl = { .task = current, .state = SABUF_WAITER_QUEUED };
@@ -559,6 +646,8 @@ retry:
 	put_page(page);
 	kfree(fresh);
 
+	if (partner && READ_ONCE(sabuf_handoff_spin_ns))
+		sabuf_handoff_spin(&sl, partner);
 	for (;;) {
 		set_current_state(TASK_INTERRUPTIBLE);	/* (D) */
 		if (smp_load_acquire(&sl.state) == SABUF_WAITER_WOKEN)	/* pairs with (C) */
@@ -628,7 +717,7 @@ long sabuf_ioctl_wait(struct sabuf_buffer *buf, const struct sabuf_wait *args)
 		if (owner)
 			sabuf_owner_watch(owner, &owner_wqe);
 	}
-	ret = sabuf_wait_one(buf, *args, size, owner);
+	ret = sabuf_wait_one(buf, *args, size, owner, NULL);
 	if (owner) {
 		sabuf_owner_unwatch(owner, &owner_wqe);
 		sabuf_owner_put(owner);
@@ -720,6 +809,7 @@ static int sabuf_notify_check(struct sabuf_buffer *buf, u64 offset)
 /* Notify, then wait: one system call for a request/response handoff. */
 long sabuf_ioctl_notify_wait(struct sabuf_buffer *buf, const struct sabuf_notify_wait *args)
 {
+	struct task_struct *partner = NULL;
 	unsigned int size;
 	long ret;
 
@@ -734,8 +824,10 @@ long sabuf_ioctl_notify_wait(struct sabuf_buffer *buf, const struct sabuf_notify
 	if (ret)
 		return ret;
 	atomic64_inc(&buf->notifies);
-	sabuf_notify_index(buf, args->notify_offset, args->notify_count);
-	ret = sabuf_wait_one(buf, args->wait, size, NULL);
+	sabuf_notify_index_task(buf, args->notify_offset, args->notify_count, &partner);
+	ret = sabuf_wait_one(buf, args->wait, size, NULL, partner);
+	if (partner)
+		put_task_struct(partner);
 	/* A restart would notify a second time: a handler means EINTR. */
 	if (ret == -ERESTARTSYS || ret == -ERESTARTNOHAND)
 		ret = -EINTR;
@@ -754,8 +846,12 @@ struct sabuf_any_item {
 	struct sabuf_waiter w;
 };
 
-/* Check and take item @it from @ui; 0 or -errno. */
-static int sabuf_any_item_get(struct sabuf_any_item *it, const struct sabuf_wait_any_item *ui)
+/*
+ * Check and take item @it from @ui; 0 or -errno. An item naming the same
+ * fd as the one before it (@prev) shares that item's file reference.
+ */
+static int sabuf_any_item_get(struct sabuf_any_item *it, const struct sabuf_wait_any_item *ui,
+			      const struct sabuf_any_item *prev, s32 prev_fd)
 {
 	u32 size_flags = ui->flags & (SABUF_WAIT_SIZE_U32 | SABUF_WAIT_SIZE_U64);
 
@@ -771,14 +867,18 @@ static int sabuf_any_item_get(struct sabuf_any_item *it, const struct sabuf_wait
 		return -EINVAL;
 	if (it->size == sizeof(u32) && ui->expected > U32_MAX)
 		return -EINVAL;
-	it->file = fget(ui->fd);
-	if (!it->file)
-		return -EBADF;
-	if (!sabuf_file_is_handle(it->file))
-		return -EINVAL;
-	it->buf = sabuf_handle_buffer(it->file->private_data);
-	if (!it->buf)
-		return -EBADFD;
+	if (prev && prev->buf && ui->fd == prev_fd) {
+		it->buf = prev->buf;	/* held by the earlier item's file */
+	} else {
+		it->file = fget(ui->fd);
+		if (!it->file)
+			return -EBADF;
+		if (!sabuf_file_is_handle(it->file))
+			return -EINVAL;
+		it->buf = sabuf_handle_buffer(it->file->private_data);
+		if (!it->buf)
+			return -EBADFD;
+	}
 	if (!sabuf_word_in_range(it->buf, ui->offset, it->size))
 		return -ERANGE;
 	it->offset = ui->offset;
@@ -831,19 +931,51 @@ out_unlock:
 	return ret;
 }
 
-/* Unlink every queued entry but @keep (a notifier's; -1: none). */
+/* A buffer's totals (statistics only) lowered once for a run of its entries. */
+static void sabuf_any_totals_sub(struct sabuf_buffer *buf, int n)
+{
+	if (!n)
+		return;
+	atomic_sub(n, &buf->waiters);
+	atomic_sub(n, &buf->waiters_any);
+}
+
+/*
+ * Unlink every queued entry but @keep (a notifier's; -1: none). This is
+ * the return path of a woken wait-any: each entry leaves its queue and
+ * lowers its index's counter (after leaving, as the proof requires); the
+ * buffer-wide totals, only statistics, go down once per run of items of
+ * one buffer.
+ */
 static void sabuf_any_leave(struct sabuf_any_item *items, unsigned int n, int keep)
 {
+	struct sabuf_buffer *buf = NULL;
 	unsigned int i;
+	int run = 0;
 
 	for (i = 0; i < n; i++) {
 		struct sabuf_any_item *it = &items[i];
+		struct sabuf_bucket *hb;
 
 		if (!it->queued || (int)i == keep)
 			continue;
-		sabuf_waiter_unqueue(it->buf, it->offset, &it->w);
+		if (it->buf != buf) {
+			if (buf)
+				sabuf_any_totals_sub(buf, run);
+			buf = it->buf;
+			run = 0;
+		}
+		hb = wait_queue_for_offset(buf, it->offset);
+		spin_lock(&hb->lock);
+		list_del(&it->w.node);
+		queue_shrink(hb, buf, it->w.queue, 1);
+		spin_unlock(&hb->lock);
+		atomic_dec(waiter_counter_for_offset(buf, it->offset));
+		run++;
 		it->queued = false;
 	}
+	if (buf)
+		sabuf_any_totals_sub(buf, run);
 }
 
 /* Queue on every item and sleep; see uapi for the results. */
@@ -934,12 +1066,22 @@ long sabuf_ioctl_wait_any(const struct sabuf_wait_any *args)
 	if (!items)
 		goto out_uitems;
 	for (i = 0; i < n; i++) {
-		ret = sabuf_any_item_get(&items[i], &uitems[i]);
+		ret = sabuf_any_item_get(&items[i], &uitems[i], i ? &items[i - 1] : NULL,
+					 i ? uitems[i - 1].fd : -1);
 		if (ret)
 			goto out_items;
 	}
 	/* Pages may need swapping in: before any bucket lock. */
 	for (i = 0; i < n; i++) {
+		struct sabuf_any_item *prev = i ? &items[i - 1] : NULL;
+
+		if (prev && prev->buf == items[i].buf &&
+		    prev->offset >> PAGE_SHIFT == items[i].offset >> PAGE_SHIFT) {
+			/* the same page as the item before: one more reference, no lookup */
+			get_page(prev->page);
+			items[i].page = prev->page;
+			continue;
+		}
 		items[i].page = sabuf_backing_get_page(items[i].buf->backing,
 						       items[i].offset >> PAGE_SHIFT);
 		if (IS_ERR(items[i].page)) {

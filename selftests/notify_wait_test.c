@@ -72,6 +72,21 @@ static void *ponger(void *arg)
 		r = notify_wait(p->fd, &a);
 		if (r && r != -EAGAIN)
 			p->errors++;
+		/*
+		 * A notify is no message: the ping's notify of round i may
+		 * arrive late, after this wait queued, and wake it while
+		 * ping still reads i. Wait until the word really moved on.
+		 */
+		while (__atomic_load_n(p->ping, __ATOMIC_SEQ_CST) == (uint32_t)i) {
+			struct sabuf_wait w2 = sabuf_t_wait_args(4, PING, i,
+								 10 * SABUF_T_NSEC_PER_SEC);
+
+			r = sabuf_t_wait(p->fd, &w2);
+			if (r && r != -EAGAIN) {
+				p->errors++;
+				break;
+			}
+		}
 	}
 	return NULL;
 }
@@ -92,10 +107,47 @@ TEST_F(nw, ping_pong_handoffs)
 		r = notify_wait(self->b.fd, &a);
 		ASSERT_TRUE(r == 0 || r == -EAGAIN) TH_LOG("round %d: %d", i, r);
 		ASSERT_TRUE(SABUF_T_EVENTUALLY(__atomic_load_n(pong, __ATOMIC_SEQ_CST) ==
+					       (uint32_t)i))
+			TH_LOG("round %d: r %d ping %u pong %u counters %u %u errors %d", i, r,
+			       *ping, *pong, sabuf_t_counter(&self->b, PING),
+			       sabuf_t_counter(&self->b, PONG), p.errors);
+	}
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	EXPECT_EQ(0, p.errors);
+}
+
+/*
+ * The same with the handoff's spin on (module parameter handoff_spin_ns):
+ * a waiter that spins is queued and counted as a sleeper, and a notify
+ * that picks it while it spins wakes it all the same.
+ */
+TEST_F(nw, ping_pong_handoffs_spinning)
+{
+	uint32_t *ping = sabuf_t_u32(&self->b, PING), *pong = sabuf_t_u32(&self->b, PONG);
+	struct pong p = { .fd = self->b.fd, .ping = ping, .pong = pong, .rounds = 2000 };
+	unsigned long long old;
+	pthread_t t;
+
+	if (sabuf_t_param_read("handoff_spin_ns", &old) ||
+	    sabuf_t_param_write("handoff_spin_ns", 100000))
+		SKIP(return, "cannot set handoff_spin_ns");
+	ASSERT_EQ(0, pthread_create(&t, NULL, ponger, &p));
+	for (int i = 1; i <= p.rounds; i++) {
+		struct sabuf_notify_wait a;
+		int r;
+
+		__atomic_store_n(ping, i, __ATOMIC_SEQ_CST);
+		a = nw_args(PING, 1, PONG, i - 1, 10 * SABUF_T_NSEC_PER_SEC);
+		r = notify_wait(self->b.fd, &a);
+		ASSERT_TRUE(r == 0 || r == -EAGAIN) TH_LOG("round %d: %d", i, r);
+		ASSERT_TRUE(SABUF_T_EVENTUALLY(__atomic_load_n(pong, __ATOMIC_SEQ_CST) ==
 					       (uint32_t)i)) TH_LOG("round %d", i);
 	}
 	ASSERT_EQ(0, pthread_join(t, NULL));
 	EXPECT_EQ(0, p.errors);
+	EXPECT_EQ(0u, sabuf_t_counter(&self->b, PING));
+	EXPECT_EQ(0u, sabuf_t_counter(&self->b, PONG));
+	EXPECT_EQ(0, sabuf_t_param_write("handoff_spin_ns", old));
 }
 
 /* The notify half wakes; the wait half reports its own result. */
