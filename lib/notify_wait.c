@@ -19,9 +19,10 @@
 #include "deadline.h"
 #include "internal.h"
 
+/* @at: NULL for a relative @timeout_ns, else an absolute deadline already checked. */
 static int notify_wait(struct sabuf *sb, const void *notify_addr, unsigned int count,
 		       const void *wait_addr, int64_t expected, unsigned int size,
-		       int64_t timeout_ns)
+		       int64_t timeout_ns, const struct sabuf_deadline *at)
 {
 	struct sabuf_deadline deadline;
 	uint64_t noff, woff;
@@ -39,7 +40,7 @@ static int notify_wait(struct sabuf *sb, const void *notify_addr, unsigned int c
 		  sabuf_load((const int32_t *)wait_addr) != (int32_t)expected :
 		  sabuf_load((const int64_t *)wait_addr) != expected;
 	deadline = differs ? (struct sabuf_deadline){ .kind = SABUF_DEADLINE_NOW }
-			   : sabuf_deadline_in(timeout_ns);
+			   : at ? *at : sabuf_deadline_in(timeout_ns);
 	if (sabuf_deadline_is_now(&deadline)) {
 		ret = sabuf_notify(sb, notify_addr, count);
 		if (ret < 0)
@@ -58,7 +59,7 @@ static int notify_wait(struct sabuf *sb, const void *notify_addr, unsigned int c
 			.flags = (size == sizeof(int32_t) ? SABUF_WAIT_SIZE_U32
 							  : SABUF_WAIT_SIZE_U64) |
 				 (deadline.kind == SABUF_DEADLINE_AT ? SABUF_WAIT_ABSTIME : 0),
-			.clockid = CLOCK_MONOTONIC,
+			.clockid = (uint32_t)deadline.clock,
 		},
 	};
 
@@ -79,7 +80,7 @@ SABUF_EXPORT int sabuf_notify_wait32(struct sabuf *sb, const void *notify_addr,
 				     int32_t expected, int64_t timeout_ns)
 {
 	return notify_wait(sb, notify_addr, count, wait_addr, expected, sizeof(*wait_addr),
-			   timeout_ns);
+			   timeout_ns, NULL);
 }
 
 SABUF_EXPORT int sabuf_notify_wait64(struct sabuf *sb, const void *notify_addr,
@@ -87,5 +88,29 @@ SABUF_EXPORT int sabuf_notify_wait64(struct sabuf *sb, const void *notify_addr,
 				     int64_t expected, int64_t timeout_ns)
 {
 	return notify_wait(sb, notify_addr, count, wait_addr, expected, sizeof(*wait_addr),
-			   timeout_ns);
+			   timeout_ns, NULL);
+}
+
+SABUF_EXPORT int sabuf_notify_wait32_clock(struct sabuf *sb, const void *notify_addr,
+					   unsigned int count, const int32_t *wait_addr,
+					   int32_t expected, clockid_t clock,
+					   const struct timespec *abstime)
+{
+	struct sabuf_deadline d;
+	int ret = sabuf_deadline_at(&d, clock, abstime);
+
+	return ret ? ret : notify_wait(sb, notify_addr, count, wait_addr, expected,
+				       sizeof(*wait_addr), 0, &d);
+}
+
+SABUF_EXPORT int sabuf_notify_wait64_clock(struct sabuf *sb, const void *notify_addr,
+					   unsigned int count, const int64_t *wait_addr,
+					   int64_t expected, clockid_t clock,
+					   const struct timespec *abstime)
+{
+	struct sabuf_deadline d;
+	int ret = sabuf_deadline_at(&d, clock, abstime);
+
+	return ret ? ret : notify_wait(sb, notify_addr, count, wait_addr, expected,
+				       sizeof(*wait_addr), 0, &d);
 }

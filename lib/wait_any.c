@@ -24,11 +24,12 @@ static bool differs(const struct sabuf_wait_item *it)
 	return sabuf_load((const int64_t *)it->addr) != it->expected;
 }
 
-SABUF_EXPORT int sabuf_wait_any(const struct sabuf_wait_item *items, unsigned int n,
-				int64_t timeout_ns, unsigned int *which)
+/* @at: NULL for a relative @timeout_ns, else an absolute deadline already checked. */
+static int wait_any(const struct sabuf_wait_item *items, unsigned int n, int64_t timeout_ns,
+		    const struct sabuf_deadline *at, unsigned int *which)
 {
 	struct sabuf_wait_any_item k[SABUF_WAIT_ANY_MAX];
-	struct sabuf_wait_any args = { .clockid = CLOCK_MONOTONIC };
+	struct sabuf_wait_any args = { 0 };
 	struct sabuf_deadline deadline;
 	unsigned int i;
 	int ret;
@@ -60,9 +61,10 @@ SABUF_EXPORT int sabuf_wait_any(const struct sabuf_wait_item *items, unsigned in
 			return SABUF_NOT_EQUAL;	/* fast path: no system call */
 		}
 	}
-	deadline = sabuf_deadline_in(timeout_ns);
+	deadline = at ? *at : sabuf_deadline_in(timeout_ns);
 	if (sabuf_deadline_is_now(&deadline))
 		return SABUF_TIMED_OUT;
+	args.clockid = (uint32_t)deadline.clock;
 	args.items = (uintptr_t)k;
 	args.count = n;
 	if (deadline.kind == SABUF_DEADLINE_AT) {
@@ -76,4 +78,20 @@ SABUF_EXPORT int sabuf_wait_any(const struct sabuf_wait_item *items, unsigned in
 		return errno == ETIMEDOUT ? SABUF_TIMED_OUT : -errno;
 	*which = (unsigned int)ret & ~(unsigned int)SABUF_WAIT_ANY_NOT_EQUAL;
 	return ret & SABUF_WAIT_ANY_NOT_EQUAL ? SABUF_NOT_EQUAL : SABUF_OK;
+}
+
+SABUF_EXPORT int sabuf_wait_any(const struct sabuf_wait_item *items, unsigned int n,
+				int64_t timeout_ns, unsigned int *which)
+{
+	return wait_any(items, n, timeout_ns, NULL, which);
+}
+
+SABUF_EXPORT int sabuf_wait_any_clock(const struct sabuf_wait_item *items, unsigned int n,
+				      clockid_t clock, const struct timespec *abstime,
+				      unsigned int *which)
+{
+	struct sabuf_deadline d;
+	int ret = sabuf_deadline_at(&d, clock, abstime);
+
+	return ret ? ret : wait_any(items, n, 0, &d, which);
 }

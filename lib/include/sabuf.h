@@ -142,6 +142,9 @@ struct sabuf_wait_item {
 };
 int sabuf_wait_any(const struct sabuf_wait_item *items, unsigned int n,
 		   int64_t timeout_ns, unsigned int *which);
+/* The same with an absolute deadline on clock, as sabuf_wait32_clock. */
+int sabuf_wait_any_clock(const struct sabuf_wait_item *items, unsigned int n,
+			 clockid_t clock, const struct timespec *abstime, unsigned int *which);
 
 /*
  * Notify up to count waiters of notify_addr, then wait as sabuf_wait32/64
@@ -153,6 +156,13 @@ int sabuf_notify_wait32(struct sabuf *sb, const void *notify_addr, unsigned int 
 			const int32_t *wait_addr, int32_t expected, int64_t timeout_ns);
 int sabuf_notify_wait64(struct sabuf *sb, const void *notify_addr, unsigned int count,
 			const int64_t *wait_addr, int64_t expected, int64_t timeout_ns);
+/* The same with an absolute deadline on clock, as sabuf_wait32_clock. */
+int sabuf_notify_wait32_clock(struct sabuf *sb, const void *notify_addr, unsigned int count,
+			      const int32_t *wait_addr, int32_t expected, clockid_t clock,
+			      const struct timespec *abstime);
+int sabuf_notify_wait64_clock(struct sabuf *sb, const void *notify_addr, unsigned int count,
+			      const int64_t *wait_addr, int64_t expected, clockid_t clock,
+			      const struct timespec *abstime);
 
 /*
  * Asynchronous waits (Atomics.waitAsync), delivered through a waitset: a
@@ -168,7 +178,10 @@ int sabuf_notify_wait64(struct sabuf *sb, const void *notify_addr, unsigned int 
  *
  * sabuf_waitset_next(): 1 with the next settled wait's tag and result, 0
  * when none settled within timeout_ns (<= 0: do not block; SABUF_FOREVER),
- * -errno (-EINTR: a signal handler ran). sabuf_waitset_cancel(): 0 when a
+ * -errno (-EINTR: a signal handler ran). It takes one result from the
+ * kernel per call, so the fd stays readable while any is unclaimed.
+ * The _clock forms take an absolute deadline on clock (CLOCK_MONOTONIC or
+ * CLOCK_REALTIME), as sabuf_wait32_clock. sabuf_waitset_cancel(): 0 when a
  * pending wait with that tag (the oldest) was removed before anything
  * settled it (it is never reported, no notify counted it); -ENOENT when
  * none is pending (a settled one's result comes from next()).
@@ -185,6 +198,14 @@ int  sabuf_wait64_async(struct sabuf_waitset *ws, struct sabuf *sb, const int64_
 			int64_t expected, int64_t timeout_ns, uint64_t tag);
 int  sabuf_waitset_next(struct sabuf_waitset *ws, uint64_t *tag, int *result,
 			int64_t timeout_ns);
+int  sabuf_wait32_async_clock(struct sabuf_waitset *ws, struct sabuf *sb, const int32_t *addr,
+			      int32_t expected, clockid_t clock, const struct timespec *abstime,
+			      uint64_t tag);
+int  sabuf_wait64_async_clock(struct sabuf_waitset *ws, struct sabuf *sb, const int64_t *addr,
+			      int64_t expected, clockid_t clock, const struct timespec *abstime,
+			      uint64_t tag);
+int  sabuf_waitset_next_clock(struct sabuf_waitset *ws, uint64_t *tag, int *result,
+			      clockid_t clock, const struct timespec *abstime);
 int  sabuf_waitset_cancel(struct sabuf_waitset *ws, uint64_t tag);
 
 /* true when atomics on n-byte integers never take a lock (1, 2, 4, 8 here) */

@@ -10,6 +10,7 @@
  */
 #include "lib_test.h"
 
+#include <poll.h>
 #include <sys/epoll.h>
 
 FIXTURE(ws) {
@@ -258,6 +259,93 @@ TEST_F(ws, argument_errors)
 	EXPECT_EQ(-EINVAL, sabuf_waitset_cancel(NULL, 1));
 	EXPECT_EQ(-EINVAL, sabuf_waitset_fd(NULL));
 	sabuf_waitset_destroy(NULL);	/* a no-op, as free(NULL) */
+}
+
+/* The library keeps no results: the fd is readable while one is unclaimed. */
+TEST_F(ws, fd_readable_while_a_result_is_unclaimed)
+{
+	struct pollfd p = { .fd = sabuf_waitset_fd(self->ws), .events = POLLIN };
+	uint64_t tag;
+	int result;
+
+	for (int i = 0; i < 2; i++)
+		ASSERT_EQ(SABUF_PENDING, sabuf_wait32_async(self->ws, self->sb, &self->w32[0], 0,
+							    SABUF_FOREVER, i));
+	EXPECT_EQ(2, sabuf_notify(self->sb, &self->w32[0], SABUF_ALL));
+	EXPECT_EQ(1, sabuf_waitset_next(self->ws, &tag, &result, SABUF_FOREVER));
+	EXPECT_EQ(1, poll(&p, 1, 0));
+	EXPECT_EQ(1, sabuf_waitset_next(self->ws, &tag, &result, 0));
+	EXPECT_EQ(0, poll(&p, 1, 0));
+}
+
+/* fork shares the waitset, not a copy of results: each is reported once. */
+TEST_F(ws, fork_reports_each_result_once)
+{
+	uint64_t tag;
+	int result;
+	pid_t pid;
+
+	for (int i = 0; i < 2; i++)
+		ASSERT_EQ(SABUF_PENDING, sabuf_wait32_async(self->ws, self->sb, &self->w32[0], 0,
+							    SABUF_FOREVER, i));
+	EXPECT_EQ(2, sabuf_notify(self->sb, &self->w32[0], SABUF_ALL));
+	EXPECT_EQ(1, sabuf_waitset_next(self->ws, &tag, &result, SABUF_FOREVER));
+	EXPECT_EQ(0ull, tag);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0)
+		_exit(sabuf_waitset_next(self->ws, &tag, &result, 0) == 1 && tag == 1 ? 0 : 1);
+	EXPECT_EQ(0, wait_child(pid, 20000));
+	EXPECT_EQ(0, sabuf_waitset_next(self->ws, &tag, &result, 0));
+}
+
+static struct timespec in_ms(clockid_t clock, int ms)
+{
+	struct timespec t;
+
+	clock_gettime(clock, &t);
+	t.tv_nsec += (long)ms * 1000000L;
+	t.tv_sec += t.tv_nsec / 1000000000L;
+	t.tv_nsec %= 1000000000L;
+	return t;
+}
+
+TEST_F(ws, absolute_deadline_forms)
+{
+	struct timespec past = { .tv_sec = 1 }, t;
+	struct sabuf_wait_item item = { .sb = self->sb, .addr = &self->w32[0], .size = 4 };
+	uint64_t tag;
+	unsigned int which;
+	int result;
+	int64_t start = now_ns();
+
+	EXPECT_EQ(SABUF_TIMED_OUT, sabuf_wait32_async_clock(self->ws, self->sb, &self->w32[0], 0,
+							    CLOCK_MONOTONIC, &past, 1));
+	EXPECT_EQ(-EINVAL, sabuf_wait32_async_clock(self->ws, self->sb, &self->w32[0], 0,
+						    CLOCK_BOOTTIME, &past, 1));
+	t = in_ms(CLOCK_REALTIME, 30);
+	ASSERT_EQ(SABUF_PENDING, sabuf_wait64_async_clock(self->ws, self->sb, &self->w64[1], 0,
+							  CLOCK_REALTIME, &t, 2));
+	t = in_ms(CLOCK_MONOTONIC, 5000);
+	EXPECT_EQ(1, sabuf_waitset_next_clock(self->ws, &tag, &result, CLOCK_MONOTONIC, &t));
+	EXPECT_EQ(2ull, tag);
+	EXPECT_EQ(SABUF_TIMED_OUT, result);
+	EXPECT_LE(start + 30 * NSEC_PER_MSEC, now_ns());
+	t = in_ms(CLOCK_MONOTONIC, 20);
+	start = now_ns();
+	EXPECT_EQ(0, sabuf_waitset_next_clock(self->ws, &tag, &result, CLOCK_MONOTONIC, &t));
+	EXPECT_LE(start + 19 * NSEC_PER_MSEC, now_ns());
+	EXPECT_EQ(-EINVAL, sabuf_waitset_next_clock(self->ws, &tag, &result, CLOCK_MONOTONIC, NULL));
+	t = in_ms(CLOCK_MONOTONIC, 20);
+	EXPECT_EQ(SABUF_TIMED_OUT, sabuf_wait_any_clock(&item, 1, CLOCK_MONOTONIC, &t, &which));
+	EXPECT_EQ(-EINVAL, sabuf_wait_any_clock(&item, 1, CLOCK_TAI, &t, &which));
+	t = in_ms(CLOCK_REALTIME, 20);
+	EXPECT_EQ(SABUF_TIMED_OUT, sabuf_notify_wait32_clock(self->sb, &self->w32[4], 1,
+							     &self->w32[0], 0, CLOCK_REALTIME, &t));
+	EXPECT_EQ(SABUF_TIMED_OUT, sabuf_notify_wait64_clock(self->sb, &self->w32[4], 1,
+							     &self->w64[1], 0, CLOCK_MONOTONIC, &past));
+	EXPECT_EQ(-EINVAL, sabuf_notify_wait32_clock(self->sb, &self->w32[4], 1, &self->w32[0], 0,
+						     CLOCK_MONOTONIC, NULL));
 }
 
 TEST_HARNESS_MAIN
