@@ -183,6 +183,53 @@ int sb_dup_readonly(int fd)
 	return sb_ioctl(fd, SABUF_IOC_DUP_READONLY, &d);
 }
 
+int sb_notify_wait(int fd, uint64_t notify_offset, uint32_t notify_count,
+		   const struct sabuf_wait *wait)
+{
+	struct sabuf_notify_wait nw = {
+		.notify_offset = notify_offset,
+		.notify_count = notify_count,
+		.wait = *wait,
+	};
+
+	return sb_ioctl(fd, SABUF_IOC_NOTIFY_WAIT, &nw);
+}
+
+int sb_wait_any(int fd, const struct sabuf_wait_any_item *items, uint32_t count,
+		uint32_t flags, uint32_t clockid, int64_t timeout_ns)
+{
+	struct sabuf_wait_any a = {
+		.items = (uint64_t)(uintptr_t)items,
+		.count = count,
+		.flags = flags,
+		.timeout_ns = timeout_ns,
+		.clockid = clockid,
+	};
+
+	return sb_ioctl(fd, SABUF_IOC_WAIT_ANY, &a);
+}
+
+int sb_waitset_create(int fd, uint32_t flags)
+{
+	struct sabuf_waitset_create c = { .flags = flags };
+
+	return sb_ioctl(fd, SABUF_IOC_WAITSET_CREATE, &c);
+}
+
+int sb_waitset_add(int wsfd, int fd, uint64_t tag, const struct sabuf_wait *wait)
+{
+	struct sabuf_waitset_add a = { .fd = fd, .tag = tag, .wait = *wait };
+
+	return sb_ioctl(wsfd, SABUF_IOC_WAITSET_ADD, &a);
+}
+
+int sb_waitset_cancel(int wsfd, uint64_t tag)
+{
+	struct sabuf_waitset_cancel c = { .tag = tag };
+
+	return sb_ioctl(wsfd, SABUF_IOC_WAITSET_CANCEL, &c);
+}
+
 int sb_buffer_make(struct sb_buffer *b, uint64_t byte_length)
 {
 	int ret;

@@ -135,6 +135,18 @@ int sb_notify(int fd, uint64_t offset, uint32_t count);	/* woken, or -errno */
 int sb_create_growable(int fd, uint64_t byte_length, uint64_t max_byte_length);
 int sb_grow(int fd, uint64_t byte_length);
 int sb_dup_readonly(int fd);				/* the new fd, or -errno */
+/* SABUF_IOC_NOTIFY_WAIT: the wait's result (0 woken) or -errno. */
+int sb_notify_wait(int fd, uint64_t notify_offset, uint32_t notify_count,
+		   const struct sabuf_wait *wait);
+/* SABUF_IOC_WAIT_ANY on fd (any sabuf handle): an index,
+ * SABUF_WAIT_ANY_NOT_EQUAL | index, or -errno. */
+int sb_wait_any(int fd, const struct sabuf_wait_any_item *items, uint32_t count,
+		uint32_t flags, uint32_t clockid, int64_t timeout_ns);
+/* Waitsets: SABUF_IOC_WAITSET_CREATE on any sabuf fd (the new fd or -errno),
+ * SABUF_IOC_WAITSET_ADD and SABUF_IOC_WAITSET_CANCEL on the waitset fd. */
+int sb_waitset_create(int fd, uint32_t flags);
+int sb_waitset_add(int wsfd, int fd, uint64_t tag, const struct sabuf_wait *wait);
+int sb_waitset_cancel(int wsfd, uint64_t tag);
 
 /* A created buffer with its data and counter pages mapped. */
 struct sb_buffer {

@@ -6,7 +6,13 @@
  * dup read-only, info, mmap, the first touch of a page, munmap/mprotect/mremap
  * that split or move a mapping, fork with a mapping, wait (returning at
  * once, and interrupted), notify, close, and netlink (dump, dump continued
- * in recvmsg, QUEUES_GET with a queued waiter).
+ * in recvmsg, QUEUES_GET with a queued waiter); and the waiter kinds:
+ * wait-any and notify_wait (returning at once), waitset create, add (a
+ * pending wait with its timer), cancel, read of a settled result, and
+ * the last close of a waitset with pending waits. After each waitset
+ * call: a failed add left nothing queued, a successful one is picked by a
+ * notify and read back; a failed read gave nothing away (the result comes
+ * with the next read); a cancel or close left nobody for a notify.
  *
  * Phase 1, systematic: for each call, /proc/thread-self/fail-nth makes the
  * Nth fault-injection site of that call fail, for N = 1, 2, ... until the
@@ -253,6 +259,7 @@ struct ctx {
 	size_t span;		/* bytes from map that are ours to munmap at the end */
 	int nl;			/* a netlink socket */
 	bool waiter;		/* a thread sleeps on word 0 (for QUEUES_GET) */
+	int ws;			/* a waitset (O_NONBLOCK), or -1 */
 };
 
 struct target {
@@ -523,6 +530,178 @@ static long t_notify(struct ctx *c)
 	return sb_notify(c->fd, 0, SABUF_NOTIFY_ALL);
 }
 
+/* ---- the other waiter kinds ---- */
+
+static long t_wait_any(struct ctx *c)
+{
+	struct sabuf_wait_any_item it[3] = {
+		{ .fd = c->fd, .flags = SABUF_WAIT_SIZE_U32, .offset = 0 },
+		{ .fd = c->fd, .flags = SABUF_WAIT_SIZE_U64, .offset = 8 },
+		{ .fd = c->fd, .flags = SABUF_WAIT_SIZE_U32, .offset = 64 },
+	};
+	long ret = sb_wait_any(c->fd, it, 3, 0, CLOCK_MONOTONIC, 0);
+
+	return ret == -ETIMEDOUT ? 0 : ret >= 0 ? -EPROTO : ret;
+}
+
+static long t_notify_wait(struct ctx *c)
+{
+	struct sabuf_wait w = { .offset = 4, .timeout_ns = 0, .flags = SABUF_WAIT_SIZE_U32,
+				.clockid = CLOCK_MONOTONIC };
+	long ret = sb_notify_wait(c->fd, 0, SABUF_NOTIFY_ALL, &w);
+
+	return ret == -ETIMEDOUT ? 0 : ret;
+}
+
+/* Nobody may be left queued on the buffer: a notify-all of its first words wakes nobody. */
+static void no_waiter_left(struct ctx *c, const char *what)
+{
+	for (uint64_t off = 0; off < 72; off += 4) {
+		int ret = sb_notify(c->fd, off, SABUF_NOTIFY_ALL);
+
+		if (ret) {
+			complain("%s: a notify-all of offset %llu afterwards returned %d", what,
+				 (unsigned long long)off, ret);
+			failed = true;
+		}
+	}
+}
+
+static void after_any(struct ctx *c, long ret)
+{
+	(void)ret;
+	no_waiter_left(c, "wait-any/notify_wait under injection");
+}
+
+static long t_ws_create(struct ctx *c)
+{
+	int ret = sb_waitset_create(c->fd, SABUF_WAITSET_NONBLOCK);
+
+	if (ret < 0)
+		return ret;
+	c->ws = ret;
+	return 0;
+}
+
+static int ws_add_one(struct ctx *c, uint64_t tag, int64_t timeout)
+{
+	struct sabuf_wait w = { .offset = 0, .timeout_ns = timeout, .flags = SABUF_WAIT_SIZE_U32,
+				.clockid = CLOCK_MONOTONIC };
+
+	return sb_waitset_add(c->ws, c->fd, tag, &w);
+}
+
+/* A pending wait with a timer (a minute: it never fires here). */
+static long t_ws_add(struct ctx *c) { return ws_add_one(c, 7, 60 * NSEC_PER_SEC); }
+
+static long t_ws_cancel(struct ctx *c) { return sb_waitset_cancel(c->ws, 7); }
+
+static long t_ws_read(struct ctx *c)
+{
+	struct sabuf_waitset_result r[2];
+	ssize_t got = read(c->ws, r, sizeof(r));
+
+	if (got < 0)
+		return -errno;
+	return got == sizeof(r[0]) && r[0].tag == 7 && r[0].result == 0 ? 0 : -EPROTO;
+}
+
+static long t_ws_close(struct ctx *c)
+{
+	long ret = close(c->ws) ? -errno : 0;
+
+	c->ws = -1;
+	return ret;
+}
+
+/* The waitset works: a wait added now is picked by a notify and read back. */
+static void ws_works(struct ctx *c, const char *what)
+{
+	struct sabuf_waitset_result r;
+	int ret = ws_add_one(c, 99, -1);
+
+	if (ret) {
+		complain("%s: WAITSET_ADD afterwards: %s", what, strerror(-ret));
+		failed = true;
+		return;
+	}
+	ret = sb_notify(c->fd, 0, 1);
+	if (ret != 1 || read(c->ws, &r, sizeof(r)) != sizeof(r) || r.tag != 99 || r.result) {
+		complain("%s: a wait added afterwards was not picked and reported (notify %d)",
+			 what, ret);
+		failed = true;
+	}
+}
+
+static void after_ws_create(struct ctx *c, long ret)
+{
+	if (!ret)
+		ws_works(c, "waitset create under injection");
+	no_waiter_left(c, "waitset create under injection");
+}
+
+static void after_ws_add(struct ctx *c, long ret)
+{
+	struct sabuf_waitset_result r;
+	int woke = sb_notify(c->fd, 0, SABUF_NOTIFY_ALL);
+
+	/* added: one waiter, then its result; failed: nothing queued, nothing to read */
+	if (woke != !ret) {
+		complain("waitset add under injection (%s): a notify woke %d",
+			 ret ? strerror((int)-ret) : "ok", woke);
+		failed = true;
+	}
+	if (!ret && (read(c->ws, &r, sizeof(r)) != sizeof(r) || r.tag != 7 || r.result)) {
+		complain("waitset add under injection: the picked wait was not reported");
+		failed = true;
+	}
+	if (read(c->ws, &r, sizeof(r)) != -1 || errno != EAGAIN) {
+		complain("waitset add under injection: a result too many");
+		failed = true;
+	}
+	ws_works(c, "waitset add under injection");
+}
+
+static void after_ws_cancel(struct ctx *c, long ret)
+{
+	struct sabuf_waitset_result r;
+	int woke = sb_notify(c->fd, 0, SABUF_NOTIFY_ALL);
+
+	/* cancelled: nobody; the cancel failed before it claimed: the wait is still there */
+	if (woke != !!ret) {
+		complain("waitset cancel under injection (%s): a notify woke %d",
+			 ret ? strerror((int)-ret) : "ok", woke);
+		failed = true;
+	}
+	if (ret && (read(c->ws, &r, sizeof(r)) != sizeof(r) || r.tag != 7))
+		complain("waitset cancel under injection: the wait left was not reported"), failed = true;
+	ws_works(c, "waitset cancel under injection");
+}
+
+static void after_ws_read(struct ctx *c, long ret)
+{
+	struct sabuf_waitset_result r;
+	ssize_t got = read(c->ws, &r, sizeof(r));
+
+	/* a failed read gives nothing away: the result is still there */
+	if (ret && (got != sizeof(r) || r.tag != 7 || r.result)) {
+		complain("waitset read under injection failed (%s), and then the result was gone "
+			 "(read %zd)", strerror((int)-ret), got);
+		failed = true;
+	}
+	if (!ret && (got != -1 || errno != EAGAIN)) {
+		complain("waitset read under injection: the result came twice");
+		failed = true;
+	}
+	ws_works(c, "waitset read under injection");
+}
+
+static void after_ws_close(struct ctx *c, long ret)
+{
+	(void)ret;
+	no_waiter_left(c, "waitset close with pending waits under injection");
+}
+
 static long t_close(struct ctx *c)
 {
 	long ret = close(c->fd) ? -errno : 0;
@@ -705,14 +884,22 @@ static const struct target targets[] = {
 	{ "munmap (split)", 3 * PAGE, t_munmap_split, { ENOMEM }, after_mapping },
 	{ "mprotect (split)", 3 * PAGE, t_mprotect_split, { ENOMEM }, after_mapping },
 	{ "mremap (move)", 3 * PAGE, t_mremap_move, { ENOMEM }, after_mapping },
-	{ "wait (returns at once)", PAGE, t_wait_now, { EFAULT }, NULL },
-	{ "wait (stopped and restarted)", PAGE, t_wait_interrupted, { EFAULT }, after_wait_interrupted },
+	{ "wait (returns at once)", PAGE, t_wait_now, { ENOMEM, EFAULT }, NULL },
+	{ "wait (stopped and restarted)", PAGE, t_wait_interrupted, { ENOMEM, EFAULT },
+	  after_wait_interrupted },
 	{ "notify", PAGE, t_notify, { EFAULT }, NULL },
 	{ "close", PAGE, t_close, { 0 }, NULL },
 	{ "netlink dump", PAGE, t_nl_dump, { ENOMEM, ENOBUFS, EFAULT }, after_nl_dump },
 	{ "netlink QUEUES_GET", PAGE, t_nl_queues, { ENOMEM, ENOBUFS, EFAULT }, after_nl_queues },
 	{ "netlink dump, continued in recvmsg", PAGE, t_nl_dump_continued,
 	  { ENOMEM, ENOBUFS, EFAULT }, after_nl_dump_continued },
+	{ "wait-any of 3 (times out at once)", PAGE, t_wait_any, { ENOMEM, EFAULT }, after_any },
+	{ "notify_wait (times out at once)", PAGE, t_notify_wait, { EFAULT }, after_any },
+	{ "waitset create", PAGE, t_ws_create, { ENOMEM, EMFILE, ENFILE, EFAULT }, after_ws_create },
+	{ "waitset add (pending, with a timer)", PAGE, t_ws_add, { ENOMEM, EFAULT }, after_ws_add },
+	{ "waitset cancel", PAGE, t_ws_cancel, { EFAULT }, after_ws_cancel },
+	{ "waitset read (one settled result)", PAGE, t_ws_read, { EFAULT }, after_ws_read },
+	{ "waitset close with 3 pending waits", PAGE, t_ws_close, { 0 }, after_ws_close },
 };
 
 /*
@@ -755,6 +942,7 @@ static void prepare(const struct target *t, struct ctx *c)
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
 	c->nl = -1;
+	c->ws = -1;
 	if (t->call == t_open)
 		return;
 	c->fd = sb_open(O_RDWR | O_CLOEXEC);
@@ -790,10 +978,27 @@ static void prepare(const struct target *t, struct ctx *c)
 		prepare_dump(c);
 	if (t->call == t_nl_queues)
 		c->info.id = waiter_buf.info.id;
+	if (t->call == t_ws_add || t->call == t_ws_cancel || t->call == t_ws_read ||
+	    t->call == t_ws_close) {
+		ret = t_ws_create(c);
+		if (ret)
+			die("WAITSET_CREATE: %s", strerror(-ret));
+	}
+	if (t->call == t_ws_cancel || t->call == t_ws_read || t->call == t_ws_close) {
+		ret = ws_add_one(c, 7, t->call == t_ws_cancel ? 60 * NSEC_PER_SEC : -1);
+		if (!ret && t->call == t_ws_close)
+			ret = ws_add_one(c, 8, 60 * NSEC_PER_SEC) ?: ws_add_one(c, 9, -1);
+		if (ret)
+			die("WAITSET_ADD: %s", strerror(-ret));
+	}
+	if (t->call == t_ws_read && sb_notify(c->fd, 0, 1) != 1)
+		die("the waitset's wait was not picked");
 }
 
 static void cleanup(struct ctx *c)
 {
+	if (c->ws >= 0)
+		close(c->ws);
 	if (c->map)
 		munmap(c->map, c->span);
 	if (c->fd >= 0)

@@ -76,7 +76,7 @@ static const char *op_names[NR_OPS] = {
 	[OP_TOUCH] = "touch", [OP_PIPE] = "pipe/vmsplice", [OP_VM_RW] = "process_vm_rw",
 	[OP_FORK] = "fork", [OP_SIGNAL] = "signal", [OP_NETLINK] = "netlink", [OP_CAPS] = "caps",
 	[OP_GROW] = "grow", [OP_DUP_RO] = "dup-readonly", [OP_ABI_SIZE] = "abi-sizes",
-	[OP_GROWABLE] = "growable", [OP_READONLY] = "readonly-fd",
+	[OP_GROWABLE] = "growable", [OP_READONLY] = "readonly-fd", [OP_WAITSET] = "waitset",
 };
 
 void fz_count(enum fz_op op, long ret)
@@ -438,7 +438,7 @@ static const struct op_entry ops[] = {
 	{ op_madvise, 2 }, { op_touch, 6 }, { op_pipe, 1 }, { op_vm_rw, 1 },
 	{ op_fork, 1 }, { op_signal, 2 }, { op_netlink, 4 }, { op_caps, 1 },
 	{ op_grow, 5 }, { op_dup_readonly, 2 }, { op_abi_size, 4 }, { op_growable, 2 },
-	{ op_readonly, 1 },
+	{ op_readonly, 1 }, { op_waitset, 6 },
 };
 
 static void fz_loop(struct fz_thread *t, double until, uint64_t max_iterations)

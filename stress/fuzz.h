@@ -11,6 +11,10 @@
  *   fuzz_mm.c   mappings: the arena, mmap/munmap/mprotect/mremap/madvise,
  *               guarded touches, pipes and vmsplice, process_vm_*
  *   fuzz_nl.c   the generic netlink family, well-formed and malformed
+ *   fuzz_waitset.c waitsets: create/add/cancel with boundary structs and
+ *               sizes, read/poll/epoll, waitset fds where handles are
+ *               expected, closes and fd passing with pending waits,
+ *               max_waitset_waits at its boundaries
  *
  * Safety rules that keep the fuzzer alive while it abuses its own memory:
  *  - Every change to the address space, every touch of a tracked mapping,
@@ -41,7 +45,7 @@
 #define FZ_SLOT_SIZE	(2UL << 20)
 #define FZ_PAGE		4096UL
 
-enum fz_fd_kind { FD_SABUF, FD_SABUF_PATH, FD_OTHER, FD_NETLINK };
+enum fz_fd_kind { FD_SABUF, FD_SABUF_PATH, FD_OTHER, FD_NETLINK, FD_WAITSET };
 
 struct fz_fd {
 	int fd;
@@ -51,6 +55,7 @@ struct fz_fd {
 					 * CREATE/NOTIFY/GROW give EBADF, no writable mapping */
 	bool created;			/* SABUF: a buffer (as far as we know) */
 	bool growable;
+	bool nonblock;			/* FD_WAITSET: made with SABUF_WAITSET_NONBLOCK */
 	uint64_t id, byte_length, max_byte_length, map_length;	/* byte_length only grows */
 	uint32_t uid;			/* who created it */
 };
@@ -70,7 +75,7 @@ enum fz_op {
 	OP_OPEN, OP_OPEN_OTHER, OP_CLOSE, OP_DUP, OP_CREATE, OP_INFO, OP_WAIT, OP_NOTIFY,
 	OP_IOCTL_RANDOM, OP_FILE_MISC, OP_SCM, OP_MMAP, OP_MUNMAP, OP_MPROTECT, OP_MREMAP,
 	OP_MADVISE, OP_TOUCH, OP_PIPE, OP_VM_RW, OP_FORK, OP_SIGNAL, OP_NETLINK, OP_CAPS,
-	OP_GROW, OP_DUP_RO, OP_ABI_SIZE, OP_GROWABLE, OP_READONLY,
+	OP_GROW, OP_DUP_RO, OP_ABI_SIZE, OP_GROWABLE, OP_READONLY, OP_WAITSET,
 	NR_OPS
 };
 
@@ -166,6 +171,7 @@ void op_dup_readonly(struct fz_thread *t);
 void op_abi_size(struct fz_thread *t);
 void op_growable(struct fz_thread *t);
 void op_readonly(struct fz_thread *t);
+void op_waitset(struct fz_thread *t);	/* fuzz_waitset.c */
 
 /* fuzz_mm.c */
 void fz_arena_init(void);

@@ -745,7 +745,7 @@ static bool known_nr(unsigned int nr)
 	       nr == _IOC_NR(SABUF_IOC_WAIT) || nr == _IOC_NR(SABUF_IOC_NOTIFY) ||
 	       nr == _IOC_NR(SABUF_IOC_GROW) || nr == _IOC_NR(SABUF_IOC_DUP_READONLY) ||
 	       nr == _IOC_NR(SABUF_IOC_ROBUST_REGISTER) || nr == _IOC_NR(SABUF_IOC_NOTIFY_WAIT) ||
-	       nr == _IOC_NR(SABUF_IOC_WAIT_ANY);
+	       nr == _IOC_NR(SABUF_IOC_WAIT_ANY) || nr == _IOC_NR(SABUF_IOC_WAITSET_CREATE);
 }
 
 /* This thread's page-sized argument area: INFO may write up to a page.
@@ -830,6 +830,13 @@ void op_ioctl_random(struct fz_thread *t)
 			nf->ro = true;
 			refresh(nf);
 		}
+	}
+	if (known && ret >= 0 && _IOC_NR(cmd) == _IOC_NR(SABUF_IOC_WAITSET_CREATE)) {
+		/* a valid WAITSET_CREATE: the new waitset joins the table (or goes) */
+		struct fz_fd *nf = fz_fd_add((int)ret, FD_WAITSET);
+
+		if (nf)
+			nf->nonblock = fcntl((int)ret, F_GETFL) & O_NONBLOCK;
 	}
 	if (f && f->kind == FD_SABUF && known && ret == 0)
 		refresh(f);	/* a create or grow with random contents may have worked */

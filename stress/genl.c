@@ -223,6 +223,8 @@ static void buffer_attr(uint16_t type, const void *data, uint16_t len, void *arg
 	case SABUF_A_FDS: b->fds = v32; break;
 	case SABUF_A_MAPPINGS: b->mappings = v32; break;
 	case SABUF_A_WAITERS: b->waiters = v32; break;
+	case SABUF_A_WAITERS_ANY: b->waiters_any = v32; break;
+	case SABUF_A_WAITERS_ASYNC: b->waiters_async = v32; break;
 	case SABUF_A_WAITS: b->waits = v64; break;
 	case SABUF_A_NOTIFIES: b->notifies = v64; break;
 	case SABUF_A_CREATED_NS: b->created_ns = v64; break;

@@ -55,6 +55,7 @@ int genl_attrs(const struct nlmsghdr *nlh, genl_attr_cb cb, void *arg);
 struct sabuf_nl_buffer {
 	uint64_t id, byte_length, waits, notifies, created_ns;
 	uint32_t creator_pid, creator_uid, fds, mappings, waiters;
+	uint32_t waiters_any, waiters_async;	/* of waiters: wait-any places, waitset waits */
 	uint32_t nr_queues;		/* QUEUES_GET only */
 	uint64_t queued;		/* QUEUES_GET only: sum of queue lengths */
 };
