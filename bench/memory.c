@@ -23,6 +23,12 @@
  *   memory [--count N]
  *
  * Prints @result kernel_bytes_per_buffer, and the breakdown as @info lines.
+ *
+ * Then kernel memory per pending asynchronous wait: --count waits in one
+ * waitset, spread over the 1024 words of one 4 KiB buffer (about ten per
+ * queue), measured the same way: @result async_bytes_per_pending_wait
+ * (everything the kernel holds for them: the waits, their queues, the
+ * queues' index nodes).
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -208,6 +214,37 @@ int main(int argc, char **argv)
 	slab_growth("sabuf", &before, &after, o.count);
 	for (i = 0; i < o.count; i++)
 		sabuf_destroy(bufs[i]);
+
+	/* pending asynchronous waits */
+	{
+		struct sabuf_waitset *ws;
+		struct sabuf *sb;
+		int32_t *words;
+
+		CHECK_NEG(sabuf_create(BUFFER_BYTES, &sb));
+		CHECK_NEG(sabuf_waitset_create(&ws));
+		words = sabuf_data(sb);
+		/* one wait first: first-use allocations happen now */
+		if (sabuf_wait32_async(ws, sb, &words[0], 0, SABUF_FOREVER, 0) != SABUF_PENDING ||
+		    sabuf_waitset_cancel(ws, 0))
+			die("sabuf_wait32_async: not pending");
+		snap(&before);
+		for (i = 0; i < o.count; i++)
+			if (sabuf_wait32_async(ws, sb, &words[i % (BUFFER_BYTES / 4)], 0,
+					       SABUF_FOREVER, (uint64_t)i) != SABUF_PENDING)
+				die("sabuf_wait32_async %ld: not pending", i);
+		snap(&after);
+		c = per_buffer(&before, &after, o.count);
+		c.kernel += BUFFER_BYTES;	/* no data of its own */
+		bench_result("async_bytes_per_pending_wait",
+			     &(struct bench_opts){ .peer = "sabuf", .round = 1 }, c.kernel);
+		bench_progress("memory, async : %6.0f bytes per pending wait (%ld waits on %d words; "
+			       "slab %.0f, other %.0f)", c.kernel, o.count, BUFFER_BYTES / 4, c.slab,
+			       c.kernel - c.slab);
+		slab_growth("async", &before, &after, o.count);
+		sabuf_waitset_destroy(ws);
+		sabuf_destroy(sb);
+	}
 
 	/* memfd, the same way */
 	{

@@ -12,6 +12,15 @@
  *   pthread        a process-shared pthread mutex + condition variable on a memfd mapping
  * (Node.js Atomics.wait/notify across two workers is pingpong.js.)
  *
+ * The handoff, reported as pingpong_handoff_threads|procs with its peer
+ * named "sabuf" there:
+ *   sabuf_handoff  each side hands the turn over and waits for it back in
+ *                  one sabuf_notify_wait32 call
+ * With PINGPONG_ONE_CPU=1 in the environment every party is pinned to CPU
+ * 0 (benches pingpong_pinned_*, pingpong_handoff_pinned_*); with
+ * PINGPONG_TWO_CPUS=1 the ping to CPU 0 and the pong to CPU 1 (benches
+ * pingpong_split_*, pingpong_handoff_split_*).
+ *
  * Not run by make bench; a prototype for the lead, to weigh a proposal:
  *   sabuf_spin     the sabuf peer, but each wait first spins on the word for up
  *                  to $BENCH_SPIN_NS ns (default 20000) before sabuf_wait32
@@ -38,10 +47,10 @@
 #include "bench.h"
 
 static const char *const peers[] = {
-	"sabuf", "futex", "futex_private", "pthread", "sabuf_spin", NULL
+	"sabuf", "futex", "futex_private", "pthread", "sabuf_spin", "sabuf_handoff", NULL
 };
 
-enum kind { SABUF, FUTEX, FUTEX_PRIVATE, PTHREAD, SABUF_SPIN };
+enum kind { SABUF, FUTEX, FUTEX_PRIVATE, PTHREAD, SABUF_SPIN, SABUF_HANDOFF };
 
 /* Lives in the shared mapping; each hot word on its own cache line. */
 struct shared {
@@ -76,6 +85,7 @@ static inline void wait_while(struct pp *p, int32_t *w, int32_t v)
 		switch (p->kind) {
 		case SABUF:
 		case SABUF_SPIN:
+		case SABUF_HANDOFF:
 			r = sabuf_wait32(p->sb, w, v, SABUF_FOREVER);
 			if (r < 0 && r != -EINTR)
 				die("sabuf_wait32: %s", bench_strerror(r));
@@ -96,7 +106,7 @@ static inline void set_and_wake(struct pp *p, int32_t *w, int32_t v)
 {
 	long r;
 
-	if (p->kind == SABUF || p->kind == SABUF_SPIN) {
+	if (p->kind == SABUF || p->kind == SABUF_SPIN || p->kind == SABUF_HANDOFF) {
 		sabuf_store(w, v);
 		r = sabuf_notify(p->sb, w, 1);
 		if (r < 0)
@@ -108,17 +118,35 @@ static inline void set_and_wake(struct pp *p, int32_t *w, int32_t v)
 	}
 }
 
+/* Hand the turn over (*w = v, wake the other) and sleep while *w == v: one call. */
+static inline void handoff(struct pp *p, int32_t *w, int32_t v)
+{
+	long r;
+
+	sabuf_store(w, v);
+	do {
+		r = sabuf_notify_wait32(p->sb, w, 1, w, v, SABUF_FOREVER);
+		if (r < 0 && r != -EINTR)
+			die("sabuf_notify_wait32: %s", bench_strerror(r));
+	} while (load(w) == v);	/* a spurious-free kernel, but a signal may end it */
+}
+
 /* ---- the word peers ---- */
 
 static void pong_word(struct pp *p)
 {
 	int32_t *turn = &p->sh->turn;
 
+	wait_while(p, turn, 0);
 	for (;;) {
-		wait_while(p, turn, 0);
 		if (load(&p->sh->stop))
 			return;
-		set_and_wake(p, turn, 0);
+		if (p->kind == SABUF_HANDOFF) {
+			handoff(p, turn, 0);
+		} else {
+			set_and_wake(p, turn, 0);
+			wait_while(p, turn, 0);
+		}
 	}
 }
 
@@ -131,8 +159,12 @@ static void ping_word(struct pp *p, double budget_ns, bool record)
 
 	do {
 		t0 = ticks();
-		set_and_wake(p, turn, 1);
-		wait_while(p, turn, 1);
+		if (p->kind == SABUF_HANDOFF) {
+			handoff(p, turn, 1);
+		} else {
+			set_and_wake(p, turn, 1);
+			wait_while(p, turn, 1);
+		}
 		t1 = ticks();
 		if (record)
 			samples_add(&p->samples, ticks_to_ns(t1 - t0) - overhead);
@@ -219,8 +251,12 @@ static void ping(struct pp *p, double slice_ns)
 	}
 }
 
+static bool two_cpus;
+
 static void *pong_thread(void *arg)
 {
+	if (two_cpus)
+		pin_to_cpu(1);
 	pong(arg);
 	return NULL;
 }
@@ -242,13 +278,14 @@ static void setup(struct pp *p, const char *peer, bool procs)
 {
 	p->kind = !strcmp(peer, "sabuf") ? SABUF : !strcmp(peer, "futex") ? FUTEX :
 		  !strcmp(peer, "futex_private") ? FUTEX_PRIVATE :
-		  !strcmp(peer, "sabuf_spin") ? SABUF_SPIN : PTHREAD;
+		  !strcmp(peer, "sabuf_spin") ? SABUF_SPIN :
+		  !strcmp(peer, "sabuf_handoff") ? SABUF_HANDOFF : PTHREAD;
 	if (procs && p->kind == FUTEX_PRIVATE)
 		die("private futexes do not work between processes");
 	if (p->kind == SABUF_SPIN)
 		p->spin_ticks = (uint64_t)((getenv("BENCH_SPIN_NS") ?
 					    atof(getenv("BENCH_SPIN_NS")) : 20000) * ticks_per_ns());
-	if (p->kind == SABUF || p->kind == SABUF_SPIN) {
+	if (p->kind == SABUF || p->kind == SABUF_SPIN || p->kind == SABUF_HANDOFF) {
 		CHECK_NEG(sabuf_create(4096, &p->sb));
 		p->sh = sabuf_data(p->sb);
 	} else {
@@ -272,6 +309,8 @@ static void run_slice(struct pp *p, bool procs, double slice_ns)
 		pid = fork();
 		CHECK_SYS(pid);
 		if (pid == 0) {
+			if (two_cpus)
+				pin_to_cpu(1);
 			pong(p);
 			_exit(0);
 		}
@@ -294,12 +333,18 @@ int main(int argc, char **argv)
 {
 	struct bench_opts o;
 	struct pp pps[BENCH_MAX_PEERS] = { 0 };
-	bool procs;
-	char bench[32];
+	bool procs, one_cpu, handoff_run = false;
+	char bench[48];
 	int i, k, nslices;
 
 	bench_parse(argc, argv, &o, peers);
 	procs = !strcmp(o.mode, "procs");
+	one_cpu = getenv("PINGPONG_ONE_CPU") && atoi(getenv("PINGPONG_ONE_CPU"));
+	two_cpus = getenv("PINGPONG_TWO_CPUS") && atoi(getenv("PINGPONG_TWO_CPUS"));
+	if (one_cpu || two_cpus)
+		pin_to_cpu(0);	/* threads and forked pongs inherit it (two_cpus: pongs move) */
+	for (i = 0; i < o.npeers; i++)
+		handoff_run |= !strcmp(o.peer_list[i], "sabuf_handoff");
 	ticks_overhead_ns();	/* calibrate before the clock matters */
 	for (i = 0; i < o.npeers; i++)
 		setup(&pps[i], o.peer_list[i], procs);
@@ -316,7 +361,8 @@ int main(int argc, char **argv)
 		for (i = 0; i < o.npeers; i++)
 			run_slice(&pps[(i + k) % o.npeers], procs, o.budget_ms * 1e6 / nslices);
 
-	snprintf(bench, sizeof(bench), "pingpong_%s", o.mode);
+	snprintf(bench, sizeof(bench), "pingpong_%s%s%s", handoff_run ? "handoff_" : "",
+		 one_cpu ? "pinned_" : two_cpus ? "split_" : "", o.mode);
 	for (i = 0; i < o.npeers; i++) {
 		struct pp *p = &pps[i];
 		struct bench_opts po = o;
@@ -324,7 +370,9 @@ int main(int argc, char **argv)
 		double p90 = samples_quantile(&p->samples, 0.9);
 		double med = samples_median(&p->samples);
 
-		po.peer = o.peer_list[i];
+		/* in a handoff run, the handoff is the "sabuf" of the ratio */
+		po.peer = p->kind == SABUF_HANDOFF ? "sabuf" :
+			  handoff_run && p->kind == SABUF ? "sabuf_wait_notify" : o.peer_list[i];
 		bench_result(bench, &po, med);
 		bench_hist(bench, &po, &p->samples);
 		bench_progress("ping-pong, %-7s    %-14s round %d: %9.2f us/round trip "

@@ -206,6 +206,20 @@ static const struct row rows[] = {
 	  "futex (memfd)", 0, AT_MOST, 0.95, TIME },
 	{ "pingpong_vs_pthread", "ping-pong, 2 processes", "pingpong_procs", "pthread",
 	  "pthread mutex+cond", 0, NONE, 0, TIME },
+	{ "pingpong_handoff_threads_vs_futex", "handoff (notify_wait), 2 threads",
+	  "pingpong_handoff_threads", "futex", "FUTEX_WAKE+FUTEX_WAIT", 0, AT_MOST, 0.5, TIME },
+	{ "pingpong_handoff_procs_vs_futex", "handoff (notify_wait), 2 processes",
+	  "pingpong_handoff_procs", "futex", "FUTEX_WAKE+FUTEX_WAIT", 0, AT_MOST, 0.5, TIME },
+	{ NULL, "handoff, 2 threads on one CPU", "pingpong_handoff_pinned_threads", "futex",
+	  "futex, one CPU", 0, NONE, 0, TIME },
+	{ NULL, "handoff, 2 processes on one CPU", "pingpong_handoff_pinned_procs", "futex",
+	  "futex, one CPU", 0, NONE, 0, TIME },
+	{ "wait_any_vs_futex_waitv", "wait on any of 64: notify to return", "wait_any_64", "futex",
+	  "futex_waitv (memfd)", 0, AT_MOST, 1.0, TIME },
+	{ "async_wake_vs_eventfd_epoll", "async wait: notify to epoll_wait", "async_wake", "eventfd",
+	  "eventfd + epoll", 0, AT_MOST, 1.0, TIME },
+	{ "async_bytes_per_pending_wait", "kernel bytes per pending async wait",
+	  "async_bytes_per_pending_wait", NULL, NULL, 0, AT_MOST, 256, BYTES },
 	{ "fanout_vs_futex", "fan-out, 64 waiters (per notify)", "fanout", "futex",
 	  "FUTEX_WAKE", 0, AT_MOST, 1.0, TIME },
 	{ "mutex_uncontended_syscalls", "mutex lock+unlock, uncontended: system calls",
@@ -249,7 +263,7 @@ static double row_value(const struct row *r, double *sabuf, double *peer, int *n
 		return *sabuf;
 	case BYTES:
 		*sabuf = peer_median(r->bench, "sabuf", n);
-		*peer = peer_median(r->bench, r->peer, &np);
+		*peer = r->peer ? peer_median(r->bench, r->peer, &np) : NAN;
 		return *sabuf;
 	case INSTR:
 		*sabuf = peer_median(r->bench, "sabuf", n);
