@@ -91,6 +91,33 @@ TEST(rmmod_refused_while_only_a_mapping_holds_a_buffer)
 	ASSERT_EQ(0, munmap(data, 4096));
 }
 
+/* A waitset alone (its pending wait holds a buffer no fd refers to) keeps the module. */
+TEST(rmmod_refused_while_only_a_waitset_holds_a_buffer)
+{
+	struct sabuf_waitset_create wc = { 0 };
+	struct sabuf_waitset_add add = { .tag = 7 };
+	struct sabuf_waitset_result r;
+	struct sabuf_t_buf b;
+	int ws;
+
+	NEED_RELOADABLE_MODULE();
+	SABUF_T_BUF_NEW(&b, 4096);
+	ws = sabuf_t_ioctl(b.fd, SABUF_IOC_WAITSET_CREATE, &wc);
+	ASSERT_LE(0, ws);
+	add.fd = b.fd;
+	add.wait = sabuf_t_wait_args(4, 0, 0, 50 * SABUF_T_NSEC_PER_MSEC);
+	ASSERT_EQ(0, sabuf_t_ioctl(ws, SABUF_IOC_WAITSET_ADD, &add));
+	sabuf_t_buf_free(&b);
+	ASSERT_NE(0, rmmod_sabuf(true));
+	ASSERT_TRUE(module_loaded());
+	/* the wait's timer still settles it with nothing else left */
+	ASSERT_EQ((ssize_t)sizeof(r), read(ws, &r, sizeof(r)));
+	EXPECT_EQ(7ull, r.tag);
+	EXPECT_EQ(-ETIMEDOUT, r.result);
+	ASSERT_NE(0, rmmod_sabuf(true));	/* the waitset file itself */
+	close(ws);
+}
+
 /* Must stay the last test: it unloads the module and loads it again. */
 TEST(rmmod_succeeds_once_all_are_closed_then_modprobe_restores)
 {
