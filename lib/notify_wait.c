@@ -39,8 +39,11 @@ static int notify_wait(struct sabuf *sb, const void *notify_addr, unsigned int c
 	differs = size == sizeof(int32_t) ?
 		  sabuf_load((const int32_t *)wait_addr) != (int32_t)expected :
 		  sabuf_load((const int64_t *)wait_addr) != expected;
-	deadline = differs ? (struct sabuf_deadline){ .kind = SABUF_DEADLINE_NOW }
-			   : at ? *at : sabuf_deadline_in(timeout_ns);
+	if (differs)
+		deadline = (struct sabuf_deadline){ .kind = SABUF_DEADLINE_NOW,
+						    .clock = CLOCK_MONOTONIC };
+	else
+		deadline = at ? *at : sabuf_deadline_in(timeout_ns);
 	if (sabuf_deadline_is_now(&deadline)) {
 		ret = sabuf_notify(sb, notify_addr, count);
 		if (ret < 0)
