@@ -95,12 +95,14 @@ static void waiter(bool is_sabuf, struct sabuf *sb, struct shared *sh, int efd)
  * The notifier sleeps, never spins, while the waiter gets ready: under
  * emulation a spinning vCPU takes a host core the waiter's vCPU needs.
  */
-static void wait_for_round(int32_t *armed, int32_t round)
+static int32_t wait_for_round(int32_t *armed, int32_t round)
 {
 	int32_t v;
 
-	while ((v = __atomic_load_n(armed, __ATOMIC_SEQ_CST)) != round)
+	/* >=: a waiter that returned without our wake-up has moved on; follow it */
+	while ((v = __atomic_load_n(armed, __ATOMIC_SEQ_CST)) < round)
 		futex_wait(armed, v, false);
+	return v;
 }
 
 static bool asleep(int stat_fd)
@@ -154,7 +156,7 @@ int main(int argc, char **argv)
 	for (int32_t round = 1;; round++) {
 		bool last = now_ns() >= end;
 
-		wait_for_round(&sh->armed, round);
+		round = wait_for_round(&sh->armed, round);
 		while (!asleep(stat_fd))
 			usleep(5);
 		if (last)
