@@ -72,7 +72,8 @@ module: deps
 
 # The module for another kernel than the default one, built in a copy of its
 # sources under build/module/RELEASE/, so that the default build's objects in
-# kmod/ stay as they are. W=e: a compiler warning fails the build.
+# kmod/ stay as they are. W=1e: W=1's extra warnings on, and any warning fails
+# the build.
 #   make module-for KERNELRELEASE=6.1.0-56-rt-amd64    (against its headers)
 #   make module-debug                                   (against the debug kernel)
 MODULE_COPY = $(BUILD)/module/$(KERNELRELEASE)
@@ -83,7 +84,7 @@ module-for: deps
 	@mkdir -p $(MODULE_COPY)/kmod
 	@cp -a Kbuild uapi $(MODULE_COPY)/
 	@cp -a kmod/*.[ch] $(MODULE_COPY)/kmod/
-	$(MAKE) -C $(KDIR) M=$(MODULE_COPY) W=e modules
+	$(MAKE) -C $(KDIR) M=$(MODULE_COPY) W=1e modules
 
 # The debug kernel is built (about 10 minutes) or reused from ~/.cache/sabuf.
 module-debug: deps

@@ -31,6 +31,7 @@
 #include <linux/sched/signal.h>
 #include <linux/shmem_fs.h>
 
+#include "compat.h"
 #include "sabuf.h"
 
 /* Our tmpfs (huge=within_size), or NULL: then the kernel's internal one. */
@@ -67,10 +68,7 @@ struct file *sabuf_backing_create(u64 id, u64 max_bytes)
 
 	snprintf(name, sizeof(name), "sabuf:%llu", id);
 	/* VM_NORESERVE: pages are accounted as they are allocated (populate). */
-	if (sabuf_mnt)
-		file = shmem_file_setup_with_mnt(sabuf_mnt, name, 0, VM_NORESERVE);
-	else
-		file = shmem_file_setup(name, 0, VM_NORESERVE);
+	file = sabuf_shmem_file_setup(sabuf_mnt, name, 0);
 	/* shmem says ENOSPC when it cannot get an inode: for us that is memory */
 	if (IS_ERR(file) && PTR_ERR(file) == -ENOSPC)
 		return ERR_PTR(-ENOMEM);

@@ -152,7 +152,7 @@ int sabuf_mmap(struct file *file, struct vm_area_struct *vma)
 	sabuf_vm_flags_set(vma, VM_DONTEXPAND);
 	/* From here on the VMA maps the backing file, with shmem's operations. */
 	vma_set_file(vma, buf->backing);
-	ret = call_mmap(buf->backing, vma);
+	ret = sabuf_vfs_mmap(buf->backing, vma);
 	if (!ret)
 		ret = sabuf_wrap_shmem_vm_ops(vma);
 	if (ret)

@@ -41,7 +41,7 @@ static bool sabuf_nl_visible(const struct sk_buff *request, const struct sabuf_b
 {
 	if (netlink_capable(request, CAP_SYS_ADMIN))
 		return true;
-	return uid_eq(sock_i_uid(NETLINK_CB(request).sk), buf->uid);
+	return uid_eq(sabuf_sock_uid(NETLINK_CB(request).sk), buf->uid);
 }
 
 /* The buffer @id with a reference, if it exists and the caller may see it. */
