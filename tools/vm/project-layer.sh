@@ -31,19 +31,43 @@ project_layer_inputs() {
 	echo "$HOST_PACKAGES_STAMP"
 }
 
+# copy_kernel_module MODDIR NAME: the kernel's module NAME (any compression)
+# and, recursively, the modules it depends on, from KMODDIR into MODDIR at
+# the same relative paths. Nothing when the kernel has it built in.
+copy_kernel_module() {
+	local moddir=$1 name=$2 f rel dep
+	[[ -d $KMODDIR/kernel ]] || return 0
+	f=$(find "$KMODDIR/kernel" \( -name "$name.ko" -o -name "$name.ko.*" \
+		-o -name "${name//_/-}.ko" -o -name "${name//_/-}.ko.*" \) -print -quit)
+	[[ -n $f ]] || return 0
+	rel=${f#"$KMODDIR/"}
+	[[ -e $moddir/$rel ]] && return 0
+	mkdir -p "$moddir/$(dirname "$rel")"
+	cp "$f" "$moddir/$rel"
+	for dep in $(modinfo -F depends "$f" 2>/dev/null | tr ',' ' '); do
+		copy_kernel_module "$moddir" "$dep"
+	done
+}
+
 # project_layer_build ROOT
 project_layer_build() {
 	local root=$1 moddir=$1/usr/lib/modules/$KREL f
 	local -a elves
 
 	mkdir -p "$moddir" "$root/usr/local/bin" "$root$PROJECT_SELFTESTS" "$root$PROJECT_EXAMPLES"
+	local missing=()
 	for f in modules.builtin modules.builtin.modinfo modules.order; do
 		if [[ -e $KMODDIR/$f ]]; then
 			cp "$KMODDIR/$f" "$moddir/"
 		else
-			say "warning: $KMODDIR/$f is missing; modprobe may not know the built-in modules"
+			missing+=("$f")
+			# (make install's depmod looks for modules.order)
+			[[ $f == modules.order ]] && : >"$moddir/$f"
 		fi
 	done
+	# Debian's newest packages (7.x) generate these at install time.
+	((${#missing[@]} == 0)) ||
+		say "note: $KMODDIR has no ${missing[*]}; modprobe does not know this kernel's built-in modules by name"
 	# What a user gets is what every run exercises: `make install` into the
 	# VM's root (module + depmod, libsabuf, headers, the sabuf tool, man
 	# pages). Its /lib/modules path needs the /lib -> usr/lib symlink that
@@ -51,13 +75,9 @@ project_layer_build() {
 	# packing.
 	# zram (and what it needs) for selftests/swap_test.c, when the
 	# kernel has it as a module; make install's depmod indexes it.
-	for f in kernel/mm/zsmalloc.ko kernel/drivers/block/zram/zram.ko; do
-		for g in "$KMODDIR/$f" "$KMODDIR/$f.xz" "$KMODDIR/$f.zst"; do
-			[[ -e $g ]] || continue
-			mkdir -p "$moddir/$(dirname "$f")"
-			cp "$g" "$moddir/$(dirname "$f")/"
-		done
-	done
+	# Its dependencies come along, whatever they are called on this kernel
+	# (6.1: zsmalloc; 7.x: zsmalloc and the compressors' modules).
+	copy_kernel_module "$moddir" zram
 	ln -s usr/lib "$root/lib"
 	make -s -C "$REPO" install-built DESTDIR="$root" PREFIX=/usr \
 		KERNELRELEASE="$KREL" SABUF_KO="$MODULE" >"$root.install.log" 2>&1 ||
