@@ -50,7 +50,7 @@ static int count_up(int fd, uint8_t *data, unsigned int size)
 		if (size == 4)
 			__atomic_fetch_add((uint32_t *)(data + COUNTER), 1, __ATOMIC_SEQ_CST);
 		else
-			__atomic_fetch_add((uint64_t *)(data + COUNTER), 1, __ATOMIC_SEQ_CST);
+			__atomic_fetch_add((sabuf_t_u64_word *)(data + COUNTER), 1, __ATOMIC_SEQ_CST);
 	}
 	return 0;
 }

@@ -103,7 +103,7 @@ TEST_F(grow, grows_and_publishes_the_length)
 	struct sabuf_info info;
 
 	ASSERT_EQ(0, grow(self->fd, 5 * self->page + 1));
-	EXPECT_EQ((__u64)(5 * self->page + 1), __atomic_load_n(&self->status->byte_length,
+	EXPECT_EQ((__u64)(5 * self->page + 1), __atomic_load_n(sabuf_t_u64_at(&self->status->byte_length),
 								__ATOMIC_ACQUIRE));
 	ASSERT_EQ(0, sabuf_t_info(self->fd, &info));
 	EXPECT_EQ((__u64)(5 * self->page + 1), info.byte_length);
@@ -218,7 +218,7 @@ TEST_F(grow, another_process_sees_the_new_length)
 		if (read(go[0], &c, 1) != 1)
 			_exit(10);
 		until = sabuf_t_now(CLOCK_MONOTONIC) + SABUF_T_PATIENCE_MS * SABUF_T_NSEC_PER_MSEC;
-		while (__atomic_load_n(&self->status->byte_length, __ATOMIC_ACQUIRE) !=
+		while (__atomic_load_n(sabuf_t_u64_at(&self->status->byte_length), __ATOMIC_ACQUIRE) !=
 		       (__u64)(6 * self->page))
 			if (sabuf_t_now(CLOCK_MONOTONIC) > until)
 				_exit(11);

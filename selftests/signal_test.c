@@ -250,7 +250,7 @@ struct stress {
 	pthread_t waiters[STRESS_WAITERS];
 	int waiters_done;		/* __atomic */
 	/* Results, __atomic. */
-	uint64_t woken, timed_out, interrupted, other, notified, notifies;
+	sabuf_t_u64_word woken, timed_out, interrupted, other, notified, notifies;
 };
 
 static void *stress_waiter(void *arg)
@@ -262,7 +262,7 @@ static void *stress_waiter(void *arg)
 	while (!__atomic_load_n(&s->stop, __ATOMIC_SEQ_CST)) {
 		int64_t t = timeouts[rand_r(&seed) % 6];
 		int ret = sabuf_t_wait32(s->b->fd, WORD, 0, t);
-		uint64_t *slot = ret == 0 ? &s->woken : ret == -ETIMEDOUT ? &s->timed_out :
+		sabuf_t_u64_word *slot = ret == 0 ? &s->woken : ret == -ETIMEDOUT ? &s->timed_out :
 				 ret == -EINTR ? &s->interrupted : &s->other;
 
 		__atomic_fetch_add(slot, 1, __ATOMIC_SEQ_CST);
