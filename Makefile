@@ -10,6 +10,15 @@
 #                     UBSAN, fault injection; tools/debug-kernel/, built once
 #                     in ~10 min and cached in ~/.cache/sabuf)
 #   make check-rt     the same on Debian's PREEMPT_RT kernel
+#   make check-kernels  the same on every supported kernel: Debian 12's stock
+#                     and PREEMPT_RT, the debug build, Debian 13's 6.12 and
+#                     unstable's newest (fetched as packages into
+#                     ~/.cache/sabuf/kernels); make check-kernel SUITE=trixie|sid
+#                     for one of the last two
+#   make check-compilers  the userspace with GCC 12, clang and GCC 14, -Werror
+#   make check-arm64  the module and libsabuf cross-built for arm64
+#   make deb          Debian packages in build/deb/ (debian/); make check-deb
+#                     installs them in a fresh Debian 12 root and tries them
 #   make bench        benchmarks against futex, pthread and Node.js (bench/)
 #   make stress       torture, fuzzer, faults, leaks, reloads in the VM (stress/);
 #                     make stress-debug on the debug kernel
@@ -54,7 +63,7 @@ submake = @if [ -f $(1)/Makefile ]; then \
 	fi
 
 .PHONY: all deps module kselftest lib cli selftests selftests-lib examples \
-	check check-debug check-rt module-for module-debug demo bench install install-built uninstall modules_install clean
+	check check-debug check-rt check-kernel check-kernels check-compilers kernel-deps module-for module-debug demo bench install install-built uninstall modules_install clean
 
 all: module lib cli selftests selftests-lib examples
 
@@ -140,6 +149,51 @@ check-rt: all
 		rel=$$(tools/vm/kernel-release --rt); } && \
 	$(MAKE) --no-print-directory module-for KERNELRELEASE=$$rel && \
 	tools/sabuf-check --rt $(T)
+
+# The suite on another Debian release's newest kernel, fetched as packages
+# into ~/.cache/sabuf/kernels/ (tools/kernels/fetch: nothing is installed on
+# this machine) with the module built in a root of that release, by its own
+# compiler, W=1 with warnings as errors (tools/kernels/build-module).
+#   make check-kernel SUITE=trixie      Debian 13's 6.12
+#   make check-kernel SUITE=sid         Debian unstable's newest (7.x)
+SUITE ?= trixie
+check-kernel: all kernel-deps
+	@env=$$(tools/kernels/build-module $(SUITE)) && eval "$$env" && \
+	tools/sabuf-check --kernel "$$KERNEL_RELEASE" $(T)
+
+# Everything a kernel of another release needs on this machine.
+kernel-deps: deps
+	@tools/install-deps mmdebstrap zstd
+
+# The whole suite on every supported kernel (tools/check-kernels): stock,
+# debug, rt, trixie, unstable; one summary line per kernel, then
+# "N passed, N failed". SKIP_KERNELS="stock ..." leaves some out.
+check-kernels: all kernel-deps
+	@tools/check-kernels $(if $(SKIP_KERNELS),--skip "$(SKIP_KERNELS)") $(KERNELS)
+
+# libsabuf, the CLI, examples, selftests and bench with GCC 12, clang and
+# (in a trixie root) GCC 14, -Werror; <sabuf.h> as C11-C23 and C++11-23.
+check-compilers: kselftest kernel-deps
+	@tools/check-compilers $(COMPILERS)
+
+# Debian packages (debian/): sabuf-dkms, libsabuf0, libsabuf-dev and
+# sabuf-tools in build/deb/, made with dpkg-buildpackage, lintian-clean
+# (tools/make-deb). check-deb installs them into a fresh Debian 12 root,
+# checks that DKMS built the module for the VM's kernel and that the
+# README's example compiles with pkg-config, and runs it in the VM with
+# that module (tools/check-deb).
+.PHONY: deb check-deb check-arm64
+deb: deps
+	@tools/make-deb
+
+check-deb: deb kernel-deps
+	@tools/check-deb
+
+# arm64: the module cross-built (W=1, warnings as errors) against Debian
+# 12's arm64 headers, and libsabuf with aarch64-linux-gnu-gcc
+# (tools/kernels/check-arm64).
+check-arm64: kernel-deps
+	@tools/kernels/check-arm64
 
 demo: all
 	@tools/sabuf-vm -- sabuf-run-demo
