@@ -352,19 +352,26 @@ static bool sabuf_word_in_range(const struct sabuf_buffer *buf, u64 offset, unsi
 	return len >= size && offset <= len - size;
 }
 
+/* The word size that exactly one of SABUF_WAIT_SIZE_U32/_U64 in @flags names. */
+static bool sabuf_word_size(u32 flags, unsigned int *size)
+{
+	switch (flags & (SABUF_WAIT_SIZE_U32 | SABUF_WAIT_SIZE_U64)) {
+	case SABUF_WAIT_SIZE_U32:
+		*size = sizeof(u32);
+		return true;
+	case SABUF_WAIT_SIZE_U64:
+		*size = sizeof(u64);
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* Validate a wait; on success *size is 4 or 8. */
 static int sabuf_wait_check(const struct sabuf_buffer *buf,
 			    const struct sabuf_wait *args, unsigned int *size)
 {
-	u32 size_flags = args->flags & (SABUF_WAIT_SIZE_U32 | SABUF_WAIT_SIZE_U64);
-
-	if (args->flags & ~SABUF_WAIT_FLAGS_VALID)
-		return -EINVAL;
-	if (size_flags == SABUF_WAIT_SIZE_U32)
-		*size = sizeof(u32);
-	else if (size_flags == SABUF_WAIT_SIZE_U64)
-		*size = sizeof(u64);
-	else
+	if (args->flags & ~SABUF_WAIT_FLAGS_VALID || !sabuf_word_size(args->flags, size))
 		return -EINVAL;
 	if (args->clockid != CLOCK_MONOTONIC && args->clockid != CLOCK_REALTIME)
 		return -EINVAL;
@@ -575,9 +582,82 @@ static bool sabuf_wait_deadline(s64 timeout_ns, u32 flags, u32 *clockid, ktime_t
 }
 
 /* Is a robust wait's owner dead? (NULL: unknown, so dead.) */
-static bool sabuf_wait_owner_dead(const struct sabuf_wait *args, struct sabuf_owner *owner)
+static bool sabuf_wait_owner_dead(bool robust, struct sabuf_owner *owner)
 {
-	return (args->flags & SABUF_WAIT_ROBUST) && (!owner || sabuf_owner_dead(owner));
+	return robust && (!owner || sabuf_owner_dead(owner));
+}
+
+/*
+ * The queueing half of every kind of wait: what to queue where, and what
+ * may stop it (read under the bucket lock, in this order: the word, a
+ * robust wait's owner, the deadline).
+ */
+struct sabuf_enqueue {
+	struct sabuf_buffer *buf;
+	struct page *page;		/* the word's, referenced by the caller */
+	u64 offset, expected;
+	unsigned int size;
+	u32 kind;			/* enum sabuf_sleeper_kind, for the counters */
+	bool robust;			/* SABUF_WAIT_ROBUST: @owner (NULL: unknown) must live */
+	struct sabuf_owner *owner;
+	bool has_deadline;
+	u32 clockid;
+	ktime_t deadline;
+	sabuf_async_queued_fn queued;	/* or NULL: run under the lock once queued */
+	void *ctx;
+};
+
+/*
+ * Raise the index's counter, (A), then under the bucket lock queue @w if
+ * nothing in @e stops it. 0: queued. Else nothing is queued and the
+ * counter is down again: -EAGAIN (the word differs), -EOWNERDEAD,
+ * -ETIMEDOUT, -ENOMEM.
+ */
+static long sabuf_enqueue(const struct sabuf_enqueue *e, struct sabuf_waiter *w)
+{
+	struct sabuf_bucket *hb = wait_queue_for_offset(e->buf, e->offset);
+	atomic_t *counter = waiter_counter_for_offset(e->buf, e->offset);
+	struct sabuf_queue *fresh = NULL, *q;
+	long ret = 0;
+
+	atomic64_inc(&e->buf->waits);
+	waiter_count_inc(e->buf, counter, e->kind);
+	smp_mb__after_atomic();		/* Full barrier (A), see the ordering comment above. */
+retry:
+	spin_lock(&hb->lock);
+	if (sabuf_read_word(e->page, e->offset, e->size) != e->expected)
+		ret = -EAGAIN;
+	else if (sabuf_wait_owner_dead(e->robust, e->owner))
+		ret = -EOWNERDEAD;
+	else if (e->has_deadline &&
+		 ktime_compare(sabuf_clock_now(e->clockid), e->deadline) >= 0)
+		ret = -ETIMEDOUT;
+	if (ret)
+		goto out_unlock;
+	q = queue_get(hb, e->buf, e->offset, &fresh);
+	if (!q) {
+		/* Allocate unlocked, then look again: the word too. */
+		spin_unlock(&hb->lock);
+		fresh = kmalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
+		if (fresh)
+			goto retry;
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (IS_ERR(q)) {
+		ret = PTR_ERR(q);
+		goto out_unlock;
+	}
+	queue_add(hb, q, w);
+	if (e->queued)
+		e->queued(w, e->ctx, e->has_deadline, e->clockid, e->deadline);
+out_unlock:
+	spin_unlock(&hb->lock);
+out:
+	if (ret)
+		waiter_count_dec(e->buf, counter, e->kind);
+	kfree(fresh);
+	return ret;
 }
 
 /*
@@ -587,64 +667,30 @@ static bool sabuf_wait_owner_dead(const struct sabuf_wait *args, struct sabuf_ow
 static long sabuf_wait_one(struct sabuf_buffer *buf, struct sabuf_wait args, unsigned int size,
 			   struct sabuf_owner *owner, struct task_struct *partner)
 {
-	struct sabuf_queue *fresh = NULL, *q;
 	struct sabuf_sleeper sl = { .task = current, .state = SABUF_WAITER_QUEUED };
 	struct sabuf_waiter w = { .sleeper = &sl };
-	struct sabuf_bucket *hb;
-	struct page *page;
-	atomic_t *counter;
+	struct sabuf_enqueue e = {
+		.buf = buf, .offset = args.offset, .expected = args.expected, .size = size,
+		.kind = SABUF_SLEEPER_WAIT, .robust = args.flags & SABUF_WAIT_ROBUST,
+		.owner = owner,
+	};
 	bool has_deadline, relative, timed_out = false, owner_died = false;
 	ktime_t deadline = 0;
-	u64 word;
 	long ret;
 
 	has_deadline = sabuf_wait_deadline(args.timeout_ns, args.flags, &args.clockid, &deadline);
 	relative = has_deadline && !(args.flags & SABUF_WAIT_ABSTIME);
+	e.has_deadline = has_deadline;
+	e.clockid = args.clockid;
+	e.deadline = deadline;
 
-	page = sabuf_backing_get_page(buf->backing, args.offset >> PAGE_SHIFT);
-	if (IS_ERR(page))
-		return PTR_ERR(page);
-
-	atomic64_inc(&buf->waits);
-	hb = wait_queue_for_offset(buf, args.offset);
-	counter = waiter_counter_for_offset(buf, args.offset);
-
-	waiter_count_inc(buf, counter, SABUF_SLEEPER_WAIT);
-	smp_mb__after_atomic();		/* Full barrier (A), see the ordering comment above. */
-
-retry:
-	spin_lock(&hb->lock);
-	word = sabuf_read_word(page, args.offset, size);
-	if (word != args.expected) {
-		ret = -EAGAIN;
-		goto out_unqueued;
-	}
-	if (sabuf_wait_owner_dead(&args, owner)) {
-		ret = -EOWNERDEAD;
-		goto out_unqueued;
-	}
-	if (has_deadline && ktime_compare(sabuf_clock_now(args.clockid), deadline) >= 0) {
-		ret = -ETIMEDOUT;
-		goto out_unqueued;
-	}
-	q = queue_get(hb, buf, args.offset, &fresh);
-	if (!q) {
-		/* Allocate unlocked, then look again: the word too. */
-		spin_unlock(&hb->lock);
-		fresh = kmalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
-		if (fresh)
-			goto retry;
-		ret = -ENOMEM;
-		goto out_unlocked;
-	}
-	if (IS_ERR(q)) {
-		ret = PTR_ERR(q);
-		goto out_unqueued;
-	}
-	queue_add(hb, q, &w);
-	spin_unlock(&hb->lock);
-	put_page(page);
-	kfree(fresh);
+	e.page = sabuf_backing_get_page(buf->backing, args.offset >> PAGE_SHIFT);
+	if (IS_ERR(e.page))
+		return PTR_ERR(e.page);
+	ret = sabuf_enqueue(&e, &w);
+	put_page(e.page);
+	if (ret)
+		return ret;
 
 	if (partner && READ_ONCE(sabuf_handoff_spin_ns))
 		sabuf_handoff_spin(&sl, partner);
@@ -654,7 +700,7 @@ retry:
 			break;
 		if (signal_pending(current))
 			break;
-		if (sabuf_wait_owner_dead(&args, owner)) {
+		if (sabuf_wait_owner_dead(e.robust, owner)) {
 			owner_died = true;
 			break;
 		}
@@ -691,14 +737,6 @@ retry:
 	 * a handler still restarts it, with its whole duration).
 	 */
 	return relative ? -ERESTARTNOHAND : -ERESTARTSYS;
-
-out_unqueued:
-	spin_unlock(&hb->lock);
-out_unlocked:
-	put_page(page);
-	waiter_count_dec(buf, counter, SABUF_SLEEPER_WAIT);
-	kfree(fresh);
-	return ret;
 }
 
 long sabuf_ioctl_wait(struct sabuf_buffer *buf, const struct sabuf_wait *args)
@@ -736,64 +774,25 @@ long sabuf_ioctl_wait(struct sabuf_buffer *buf, const struct sabuf_wait *args)
 long sabuf_wait_async(struct sabuf_buffer *buf, const struct sabuf_wait *args,
 		      struct sabuf_waiter *w, sabuf_async_queued_fn queued, void *ctx)
 {
-	struct sabuf_queue *fresh = NULL, *q;
-	struct sabuf_bucket *hb;
-	unsigned int size;
-	struct page *page;
-	atomic_t *counter;
-	u32 clockid = args->clockid;
-	bool has_deadline;
-	ktime_t deadline = 0;
+	struct sabuf_enqueue e = {
+		.buf = buf, .offset = args->offset, .expected = args->expected,
+		.kind = SABUF_SLEEPER_ASYNC, .clockid = args->clockid,
+		.queued = queued, .ctx = ctx,
+	};
 	long ret;
 
-	ret = sabuf_wait_check(buf, args, &size);
+	ret = sabuf_wait_check(buf, args, &e.size);
 	if (ret)
 		return ret;
 	if (args->flags & (SABUF_WAIT_ROBUST | SABUF_WAIT_HANDON))
 		return -EINVAL;
-	has_deadline = sabuf_wait_deadline(args->timeout_ns, args->flags, &clockid, &deadline);
-
-	page = sabuf_backing_get_page(buf->backing, args->offset >> PAGE_SHIFT);
-	if (IS_ERR(page))
-		return PTR_ERR(page);
-
-	atomic64_inc(&buf->waits);
-	hb = wait_queue_for_offset(buf, args->offset);
-	counter = waiter_counter_for_offset(buf, args->offset);
-	waiter_count_inc(buf, counter, SABUF_SLEEPER_ASYNC);
-	smp_mb__after_atomic();		/* Full barrier (A), see the ordering comment above. */
-retry:
-	spin_lock(&hb->lock);
-	if (sabuf_read_word(page, args->offset, size) != args->expected) {
-		ret = -EAGAIN;
-		goto out_unlock;
-	}
-	if (has_deadline && ktime_compare(sabuf_clock_now(clockid), deadline) >= 0) {
-		ret = -ETIMEDOUT;
-		goto out_unlock;
-	}
-	q = queue_get(hb, buf, args->offset, &fresh);
-	if (!q) {
-		spin_unlock(&hb->lock);
-		fresh = kmalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
-		if (fresh)
-			goto retry;
-		ret = -ENOMEM;
-		goto out;
-	}
-	if (IS_ERR(q)) {
-		ret = PTR_ERR(q);
-		goto out_unlock;
-	}
-	queue_add(hb, q, w);
-	queued(w, ctx, has_deadline, clockid, deadline);
-out_unlock:
-	spin_unlock(&hb->lock);
-out:
-	put_page(page);
-	if (ret)
-		waiter_count_dec(buf, counter, SABUF_SLEEPER_ASYNC);
-	kfree(fresh);
+	e.has_deadline = sabuf_wait_deadline(args->timeout_ns, args->flags, &e.clockid,
+					     &e.deadline);
+	e.page = sabuf_backing_get_page(buf->backing, args->offset >> PAGE_SHIFT);
+	if (IS_ERR(e.page))
+		return PTR_ERR(e.page);
+	ret = sabuf_enqueue(&e, w);
+	put_page(e.page);
 	return ret;
 }
 
@@ -853,15 +852,7 @@ struct sabuf_any_item {
 static int sabuf_any_item_get(struct sabuf_any_item *it, const struct sabuf_wait_any_item *ui,
 			      const struct sabuf_any_item *prev, s32 prev_fd)
 {
-	u32 size_flags = ui->flags & (SABUF_WAIT_SIZE_U32 | SABUF_WAIT_SIZE_U64);
-
-	if (ui->flags & ~SABUF_WAIT_ANY_ITEM_FLAGS_VALID)
-		return -EINVAL;
-	if (size_flags == SABUF_WAIT_SIZE_U32)
-		it->size = sizeof(u32);
-	else if (size_flags == SABUF_WAIT_SIZE_U64)
-		it->size = sizeof(u64);
-	else
+	if (ui->flags & ~SABUF_WAIT_ANY_ITEM_FLAGS_VALID || !sabuf_word_size(ui->flags, &it->size))
 		return -EINVAL;
 	if (ui->offset & (it->size - 1))
 		return -EINVAL;
@@ -892,42 +883,13 @@ static int sabuf_any_item_get(struct sabuf_any_item *it, const struct sabuf_wait
  */
 static int sabuf_any_enqueue(struct sabuf_any_item *it)
 {
-	struct sabuf_buffer *buf = it->buf;
-	struct sabuf_bucket *hb = wait_queue_for_offset(buf, it->offset);
-	atomic_t *counter = waiter_counter_for_offset(buf, it->offset);
-	struct sabuf_queue *fresh = NULL, *q;
-	int ret = 0;
+	struct sabuf_enqueue e = {
+		.buf = it->buf, .page = it->page, .offset = it->offset,
+		.expected = it->expected, .size = it->size, .kind = SABUF_SLEEPER_ANY,
+	};
+	long ret = sabuf_enqueue(&e, &it->w);
 
-	atomic64_inc(&buf->waits);
-	waiter_count_inc(buf, counter, SABUF_SLEEPER_ANY);
-	smp_mb__after_atomic();		/* Full barrier (A), see the ordering comment above. */
-retry:
-	spin_lock(&hb->lock);
-	if (sabuf_read_word(it->page, it->offset, it->size) != it->expected) {
-		ret = -EAGAIN;
-		goto out_unlock;
-	}
-	q = queue_get(hb, buf, it->offset, &fresh);
-	if (!q) {
-		/* as in a plain wait: allocate unlocked, look again */
-		spin_unlock(&hb->lock);
-		fresh = kmalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
-		if (fresh)
-			goto retry;
-		waiter_count_dec(buf, counter, SABUF_SLEEPER_ANY);
-		return -ENOMEM;
-	}
-	if (IS_ERR(q)) {
-		ret = PTR_ERR(q);
-		goto out_unlock;
-	}
-	queue_add(hb, q, &it->w);
-	it->queued = true;
-out_unlock:
-	spin_unlock(&hb->lock);
-	if (ret)
-		waiter_count_dec(buf, counter, SABUF_SLEEPER_ANY);
-	kfree(fresh);
+	it->queued = !ret;
 	return ret;
 }
 
