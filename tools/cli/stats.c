@@ -183,19 +183,15 @@ static int sabuf_queue_add(struct sabuf_detail *d, const struct nlattr *queue)
 	return 0;
 }
 
-static int sabuf_get_cb(const struct nlmsghdr *nlh, void *data)
+/* Every SABUF_A_QUEUE of a SABUF_A_QUEUES nest (NULL: none) into d. */
+static int sabuf_queues_add(struct sabuf_detail *d, const struct nlattr *queues)
 {
-	const struct nlattr *tb[SABUF_A_MAX + 1];
-	struct sabuf_detail *d = data;
 	const struct nlattr *queue;
 	int ret;
 
-	if (sabuf_parse_msg(nlh, tb) < 0)
-		return MNL_CB_ERROR;
-	sabuf_stat_decode(tb, &d->stat);
-	if (!tb[SABUF_A_QUEUES])
+	if (!queues)
 		return MNL_CB_OK;
-	mnl_attr_for_each_nested(queue, tb[SABUF_A_QUEUES]) {
+	mnl_attr_for_each_nested(queue, queues) {
 		if (mnl_attr_get_type(queue) != SABUF_A_QUEUE)
 			continue;
 		if (mnl_attr_validate(queue, MNL_TYPE_NESTED) < 0)
@@ -209,30 +205,26 @@ static int sabuf_get_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+static int sabuf_get_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[SABUF_A_MAX + 1];
+	struct sabuf_detail *d = data;
+
+	if (sabuf_parse_msg(nlh, tb) < 0)
+		return MNL_CB_ERROR;
+	sabuf_stat_decode(tb, &d->stat);
+	return sabuf_queues_add(d, tb[SABUF_A_QUEUES]);
+}
+
 /* A part of the QUEUES_GET dump: SABUF_A_ID and a SABUF_A_QUEUES nest. */
 static int sabuf_queues_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[SABUF_A_MAX + 1];
 	struct sabuf_detail *d = data;
-	const struct nlattr *queue;
-	int ret;
 
 	if (sabuf_parse_msg(nlh, tb) < 0)
 		return MNL_CB_ERROR;
-	if (!tb[SABUF_A_QUEUES])
-		return MNL_CB_OK;
-	mnl_attr_for_each_nested(queue, tb[SABUF_A_QUEUES]) {
-		if (mnl_attr_get_type(queue) != SABUF_A_QUEUE)
-			continue;
-		if (mnl_attr_validate(queue, MNL_TYPE_NESTED) < 0)
-			return MNL_CB_ERROR;
-		ret = sabuf_queue_add(d, queue);
-		if (ret) {
-			errno = -ret;
-			return MNL_CB_ERROR;
-		}
-	}
-	return MNL_CB_OK;
+	return sabuf_queues_add(d, tb[SABUF_A_QUEUES]);
 }
 
 static int sabuf_queue_cmp(const void *a, const void *b)
