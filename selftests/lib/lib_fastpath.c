@@ -12,22 +12,11 @@
  * the trap fire, on ioctl: the filter can catch what the fast paths avoid,
  * so the fast-path tests are able to fail.
  */
-#include <linux/audit.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 #include <stddef.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 
+#include "lib_seccomp.h"
 #include "lib_test.h"
-
-#if defined(__x86_64__)
-#define FILTER_ARCH AUDIT_ARCH_X86_64
-#elif defined(__aarch64__)
-#define FILTER_ARCH AUDIT_ARCH_AARCH64
-#elif defined(__i386__)
-#define FILTER_ARCH AUDIT_ARCH_I386
-#endif
 
 #define ROUNDS 1000
 
@@ -45,37 +34,6 @@ static void on_sigsys(int sig, siginfo_t *info, void *ctx)
 {
 	report->traps++;
 	report->last_nr = info->si_syscall;
-}
-
-/* After this, any system call but exit/exit_group/rt_sigreturn traps. */
-static int forbid_system_calls(void)
-{
-	struct sock_filter insns[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-			 offsetof(struct seccomp_data, arch)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, FILTER_ARCH, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-			 offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_exit_group, 3, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_exit, 2, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_rt_sigreturn, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	struct sock_fprog prog = {
-		.len = sizeof(insns) / sizeof(insns[0]),
-		.filter = insns,
-	};
-	struct sigaction sa = { .sa_sigaction = on_sigsys,
-				.sa_flags = SA_SIGINFO };
-
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGSYS, &sa, NULL))
-		return -1;
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
-		return -1;
-	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
 }
 
 FIXTURE(fast) {
@@ -112,7 +70,7 @@ FIXTURE_TEARDOWN(fast)
 	ASSERT_GE(pid_, 0);							\
 	if (pid_ == 0) {							\
 		setup;								\
-		if (forbid_system_calls())					\
+		if (forbid_system_calls(on_sigsys))					\
 			_exit(2);						\
 		body;								\
 		report->done = 1;						\

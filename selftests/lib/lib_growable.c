@@ -21,16 +21,13 @@
  * the length inside the same page is -ERANGE.
  */
 #include <fcntl.h>
-#include <linux/audit.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 #include <stddef.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 
+#include "lib_seccomp.h"
 #include "lib_test.h"
 
 /* Create a growable buffer, or SKIP when /dev/sabuf does not exist. */
@@ -545,56 +542,9 @@ struct report {
 
 static struct report *report;
 
-#if defined(__x86_64__)
-#define FILTER_ARCH AUDIT_ARCH_X86_64
-#elif defined(__aarch64__)
-#define FILTER_ARCH AUDIT_ARCH_AARCH64
-#elif defined(__i386__)
-#define FILTER_ARCH AUDIT_ARCH_I386
-#endif
-
 static void on_sigsys(int sig, siginfo_t *info, void *ctx)
 {
 	report->traps++;
-}
-
-/*
- * From here on every system call but exit, exit_group and rt_sigreturn
- * traps (SIGSYS, counted in report->traps), as in lib_fastpath.c: what the
- * child does next provably makes no system call.
- */
-static int forbid_system_calls(void)
-{
-#ifdef FILTER_ARCH
-	struct sock_filter insns[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-			 offsetof(struct seccomp_data, arch)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, FILTER_ARCH, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-			 offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_exit_group, 3, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_exit, 2, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_rt_sigreturn, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	struct sock_fprog prog = {
-		.len = sizeof(insns) / sizeof(insns[0]),
-		.filter = insns,
-	};
-	struct sigaction sa = { .sa_sigaction = on_sigsys,
-				.sa_flags = SA_SIGINFO };
-
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGSYS, &sa, NULL))
-		return -1;
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
-		return -1;
-	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
-#else
-	return 0;	/* no filter: the test still checks the lengths */
-#endif
 }
 
 /*
@@ -608,7 +558,7 @@ static void watch_length_without_system_calls(struct sabuf *sb)
 	unsigned char *p = sabuf_data(sb);
 	size_t i;
 
-	if (forbid_system_calls())
+	if (forbid_system_calls(on_sigsys))
 		_exit(2);
 	report->before = sabuf_byte_length(sb);
 	__atomic_store_n(&report->ready, 1, __ATOMIC_SEQ_CST);
