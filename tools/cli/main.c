@@ -17,7 +17,7 @@
 #include "cli.h"
 
 #ifndef SABUF_VERSION
-#define SABUF_VERSION "0.1.0"
+#define SABUF_VERSION "0.2.0"
 #endif
 
 const char *program_name = "sabuf";
