@@ -28,6 +28,7 @@
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/uaccess.h>
 #include <linux/uidgid.h>
 #include <linux/xarray.h>
 #include <linux/sabuf.h>
@@ -192,8 +193,22 @@ void sabuf_async_settle(struct sabuf_sleeper *sl);
 bool sabuf_file_is_handle(const struct file *file);
 int sabuf_args_in(void *dst, size_t ksize, size_t ver0, unsigned int cmd,
 		  unsigned int dir, const void __user *uarg);
+/*
+ * A caller of our own version (the common case) is one copy_from_user()
+ * of a size known at compile time, which hardened usercopy need not check
+ * at run time (it costs several percent of a wait that finds the word
+ * changed); any other size goes through sabuf_args_in(), which would
+ * copy the same bytes.
+ */
+static __always_inline int sabuf_args_in_write(void *dst, size_t ksize, size_t ver0,
+					       unsigned int cmd, const void __user *uarg)
+{
+	if (_IOC_DIR(cmd) == _IOC_WRITE && _IOC_SIZE(cmd) == ksize)
+		return copy_from_user(dst, uarg, ksize) ? -EFAULT : 0;
+	return sabuf_args_in(dst, ksize, ver0, cmd, _IOC_WRITE, uarg);
+}
 #define SABUF_ARGS_IN(args, VER0, cmd, uarg) \
-	sabuf_args_in(&(args), sizeof(args), VER0, cmd, _IOC_WRITE, uarg)
+	sabuf_args_in_write(&(args), sizeof(args), VER0, cmd, uarg)
 
 bool sabuf_queue_next(struct sabuf_buffer *buf, u64 *offset, u32 *len);
 void sabuf_queues_release(struct sabuf_buffer *buf);

@@ -303,24 +303,20 @@ static atomic_t *waiter_kind_total(struct sabuf_buffer *buf, u32 kind)
 	return NULL;
 }
 
-static void waiter_count_inc(struct sabuf_buffer *buf, atomic_t *counter, u32 kind)
+/*
+ * The buffer's totals of queued waiters (all kinds, and per kind), for
+ * introspection only: raised once a waiter is queued, lowered as it
+ * leaves. Not the index counters of the proof, which a wait raises
+ * before it even looks at the word; a wait that finds the word changed
+ * never touches these.
+ */
+static void waiter_totals_add(struct sabuf_buffer *buf, u32 kind, int n)
 {
 	atomic_t *total = waiter_kind_total(buf, kind);
 
-	atomic_inc(counter);
-	atomic_inc(&buf->waiters);
+	atomic_add(n, &buf->waiters);
 	if (total)
-		atomic_inc(total);
-}
-
-static void waiter_count_dec(struct sabuf_buffer *buf, atomic_t *counter, u32 kind)
-{
-	atomic_t *total = waiter_kind_total(buf, kind);
-
-	atomic_dec(counter);
-	atomic_dec(&buf->waiters);
-	if (total)
-		atomic_dec(total);
+		atomic_add(n, total);
 }
 
 /* Read the word through the kernel's mapping of its (referenced) page. */
@@ -401,7 +397,8 @@ void sabuf_waiter_unqueue(struct sabuf_buffer *buf, u64 offset, struct sabuf_wai
 	list_del(&w->node);
 	queue_shrink(hb, buf, w->queue, 1);
 	spin_unlock(&hb->lock);
-	waiter_count_dec(buf, waiter_counter_for_offset(buf, offset), w->sleeper->kind);
+	atomic_dec(waiter_counter_for_offset(buf, offset));
+	waiter_totals_add(buf, w->sleeper->kind, -1);
 }
 
 /*
@@ -457,7 +454,8 @@ static u32 sabuf_notify_index_task(struct sabuf_buffer *buf, u64 offset, u32 cou
 			if (w->sleeper->kind == SABUF_SLEEPER_ASYNC)
 				sabuf_async_picked(w->sleeper);	/* holds its waitset */
 			list_move_tail(&w->node, &picked);
-			waiter_count_dec(buf, counter, w->sleeper->kind);
+			atomic_dec(counter);
+			waiter_totals_add(buf, w->sleeper->kind, -1);
 			if (++woken == count)
 				break;
 		}
@@ -621,7 +619,7 @@ static long sabuf_enqueue(const struct sabuf_enqueue *e, struct sabuf_waiter *w)
 	long ret = 0;
 
 	atomic64_inc(&e->buf->waits);
-	waiter_count_inc(e->buf, counter, e->kind);
+	atomic_inc(counter);
 	smp_mb__after_atomic();		/* Full barrier (A), see the ordering comment above. */
 retry:
 	spin_lock(&hb->lock);
@@ -649,14 +647,16 @@ retry:
 		goto out_unlock;
 	}
 	queue_add(hb, q, w);
+	waiter_totals_add(e->buf, e->kind, 1);
 	if (e->queued)
 		e->queued(w, e->ctx, e->has_deadline, e->clockid, e->deadline);
 out_unlock:
 	spin_unlock(&hb->lock);
 out:
 	if (ret)
-		waiter_count_dec(e->buf, counter, e->kind);
-	kfree(fresh);
+		atomic_dec(counter);
+	if (unlikely(fresh))	/* (not a call to kfree(NULL) on every wait) */
+		kfree(fresh);
 	return ret;
 }
 
