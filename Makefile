@@ -176,15 +176,17 @@ check-kernels: all kernel-deps
 check-compilers: kselftest kernel-deps
 	@tools/check-compilers $(COMPILERS)
 
-# Debian packages (debian/): sabuf-dkms, libsabuf0, libsabuf-dev and
-# sabuf-tools in build/deb/, made with dpkg-buildpackage, lintian-clean
-# (tools/make-deb). check-deb installs them into a fresh Debian 12 root,
-# checks that DKMS built the module for the VM's kernel and that the
-# README's example compiles with pkg-config, and runs it in the VM with
-# that module (tools/check-deb).
+# Debian packages (debian/): sabuf-dkms, libsabuf0, libsabuf-dev,
+# sabuf-tools and node-sabuf in build/deb/, made with dpkg-buildpackage in
+# a clean Debian 12 root (cached), lintian-clean (tools/make-deb; DEB_HOST=1:
+# on this machine, all but node-sabuf). check-deb installs them into a
+# fresh Debian 12 root, checks that DKMS built the module for the VM's
+# kernel, that the README's example compiles with pkg-config and that
+# Debian's node loads the module, and runs the example and a Node.js
+# program in the VM with that module (tools/check-deb).
 .PHONY: deb check-deb check-arm64
 deb: deps
-	@tools/make-deb
+	@tools/make-deb $(if $(DEB_HOST),--host)
 
 check-deb: deb kernel-deps
 	@tools/check-deb
