@@ -33,7 +33,7 @@ module_param_named(max_user_bytes, sabuf_max_user_bytes, ulong, 0644);
 MODULE_PARM_DESC(max_user_bytes, "Total page-rounded bytes of one user's live buffers (default 4 GiB)");
 
 module_param_named(handoff_spin_ns, sabuf_handoff_spin_ns, uint, 0644);
-MODULE_PARM_DESC(handoff_spin_ns, "Longest spin of a notify-and-wait while its partner runs on another CPU, ns (default 0: never)");
+MODULE_PARM_DESC(handoff_spin_ns, "Longest spin of a notify-and-wait while its partner runs on another CPU, ns (default 20000; 0: never)");
 
 module_param_named(max_waitset_waits, sabuf_max_waitset_waits, uint, 0644);
 MODULE_PARM_DESC(max_waitset_waits, "Pending asynchronous waits one waitset may hold (default 1048576)");

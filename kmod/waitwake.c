@@ -509,11 +509,15 @@ static u32 sabuf_notify_index(struct sabuf_buffer *buf, u64 offset, u32 count)
  * relies on: we are queued and counted exactly as if asleep, and a
  * notify that picks us while we spin finds us running (its wake-up is a
  * no-op) and we see WOKEN. The bound is the module parameter
- * handoff_spin_ns, 0 (off) by default: under emulation (the only machine
- * we measure on) a spinning vCPU takes the host core its partner's vCPU
- * needs, and the round trip went from 25 to 135 us (bench/README.md).
+ * handoff_spin_ns, 20 us by default (0: never spin): with each vCPU on a
+ * host core of its own, a round trip between two CPUs went from 61 us
+ * (both peers asleep in turn) to 1.8 us; 5 us was too short under
+ * emulation, 10 us enough. On an oversubscribed host a spinning vCPU may
+ * hold the core its partner's vCPU needs (the partner looks "running"
+ * from inside): there the spin bought nothing and cost a longer tail
+ * (bench/README.md, "The handoff").
  */
-unsigned int sabuf_handoff_spin_ns;
+unsigned int sabuf_handoff_spin_ns = 20000;
 
 static bool sabuf_partner_running_elsewhere(struct task_struct *p)
 {
