@@ -78,7 +78,7 @@ static int notify_wait(struct sabuf *sb, const void *notify_addr, unsigned int c
 	}
 }
 
-SABUF_EXPORT int sabuf_notify_wait32(struct sabuf *sb, const void *notify_addr,
+SABUF_EXPORT int (sabuf_notify_wait32)(struct sabuf *sb, const void *notify_addr,
 				     unsigned int count, const int32_t *wait_addr,
 				     int32_t expected, int64_t timeout_ns)
 {
@@ -86,7 +86,7 @@ SABUF_EXPORT int sabuf_notify_wait32(struct sabuf *sb, const void *notify_addr,
 			   timeout_ns, NULL);
 }
 
-SABUF_EXPORT int sabuf_notify_wait64(struct sabuf *sb, const void *notify_addr,
+SABUF_EXPORT int (sabuf_notify_wait64)(struct sabuf *sb, const void *notify_addr,
 				     unsigned int count, const int64_t *wait_addr,
 				     int64_t expected, int64_t timeout_ns)
 {
@@ -94,7 +94,7 @@ SABUF_EXPORT int sabuf_notify_wait64(struct sabuf *sb, const void *notify_addr,
 			   timeout_ns, NULL);
 }
 
-SABUF_EXPORT int sabuf_notify_wait32_clock(struct sabuf *sb, const void *notify_addr,
+SABUF_EXPORT int (sabuf_notify_wait32_clock)(struct sabuf *sb, const void *notify_addr,
 					   unsigned int count, const int32_t *wait_addr,
 					   int32_t expected, clockid_t clock,
 					   const struct timespec *abstime)
@@ -106,7 +106,7 @@ SABUF_EXPORT int sabuf_notify_wait32_clock(struct sabuf *sb, const void *notify_
 				       sizeof(*wait_addr), 0, &d);
 }
 
-SABUF_EXPORT int sabuf_notify_wait64_clock(struct sabuf *sb, const void *notify_addr,
+SABUF_EXPORT int (sabuf_notify_wait64_clock)(struct sabuf *sb, const void *notify_addr,
 					   unsigned int count, const int64_t *wait_addr,
 					   int64_t expected, clockid_t clock,
 					   const struct timespec *abstime)

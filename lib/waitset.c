@@ -126,21 +126,21 @@ static int wait_async(struct sabuf_waitset *ws, struct sabuf *sb, const void *ad
 	return -errno;
 }
 
-SABUF_EXPORT int sabuf_wait32_async(struct sabuf_waitset *ws, struct sabuf *sb,
+SABUF_EXPORT int (sabuf_wait32_async)(struct sabuf_waitset *ws, struct sabuf *sb,
 				    const int32_t *addr, int32_t expected,
 				    int64_t timeout_ns, uint64_t tag)
 {
 	return wait_async(ws, sb, addr, expected, sizeof(int32_t), timeout_ns, NULL, tag);
 }
 
-SABUF_EXPORT int sabuf_wait64_async(struct sabuf_waitset *ws, struct sabuf *sb,
+SABUF_EXPORT int (sabuf_wait64_async)(struct sabuf_waitset *ws, struct sabuf *sb,
 				    const int64_t *addr, int64_t expected,
 				    int64_t timeout_ns, uint64_t tag)
 {
 	return wait_async(ws, sb, addr, expected, sizeof(int64_t), timeout_ns, NULL, tag);
 }
 
-SABUF_EXPORT int sabuf_wait32_async_clock(struct sabuf_waitset *ws, struct sabuf *sb,
+SABUF_EXPORT int (sabuf_wait32_async_clock)(struct sabuf_waitset *ws, struct sabuf *sb,
 					  const int32_t *addr, int32_t expected, clockid_t clock,
 					  const struct timespec *abstime, uint64_t tag)
 {
@@ -150,7 +150,7 @@ SABUF_EXPORT int sabuf_wait32_async_clock(struct sabuf_waitset *ws, struct sabuf
 	return ret ? ret : wait_async(ws, sb, addr, expected, sizeof(int32_t), 0, &d, tag);
 }
 
-SABUF_EXPORT int sabuf_wait64_async_clock(struct sabuf_waitset *ws, struct sabuf *sb,
+SABUF_EXPORT int (sabuf_wait64_async_clock)(struct sabuf_waitset *ws, struct sabuf *sb,
 					  const int64_t *addr, int64_t expected, clockid_t clock,
 					  const struct timespec *abstime, uint64_t tag)
 {

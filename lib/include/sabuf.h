@@ -457,6 +457,33 @@ SABUF_ATOMIC_OPS_(ullong, unsigned long long)
 #define sabuf_wait64_clock(sb, addr, expected, clock, abstime) \
 	(sabuf_wait64_clock)((sb), SABUF_WORD64_(addr), (expected), (clock), \
 			     (abstime))
+/* The same spellings for the waited word of the async and handoff calls. */
+#define sabuf_wait32_async(ws, sb, addr, expected, timeout_ns, tag) \
+	(sabuf_wait32_async)((ws), (sb), SABUF_WORD32_(addr), (expected), \
+			     (timeout_ns), (tag))
+#define sabuf_wait64_async(ws, sb, addr, expected, timeout_ns, tag) \
+	(sabuf_wait64_async)((ws), (sb), SABUF_WORD64_(addr), (expected), \
+			     (timeout_ns), (tag))
+#define sabuf_wait32_async_clock(ws, sb, addr, expected, clock, abstime, tag) \
+	(sabuf_wait32_async_clock)((ws), (sb), SABUF_WORD32_(addr), (expected), \
+				   (clock), (abstime), (tag))
+#define sabuf_wait64_async_clock(ws, sb, addr, expected, clock, abstime, tag) \
+	(sabuf_wait64_async_clock)((ws), (sb), SABUF_WORD64_(addr), (expected), \
+				   (clock), (abstime), (tag))
+#define sabuf_notify_wait32(sb, notify_addr, count, wait_addr, expected, timeout_ns) \
+	(sabuf_notify_wait32)((sb), (notify_addr), (count), SABUF_WORD32_(wait_addr), \
+			      (expected), (timeout_ns))
+#define sabuf_notify_wait64(sb, notify_addr, count, wait_addr, expected, timeout_ns) \
+	(sabuf_notify_wait64)((sb), (notify_addr), (count), SABUF_WORD64_(wait_addr), \
+			      (expected), (timeout_ns))
+#define sabuf_notify_wait32_clock(sb, notify_addr, count, wait_addr, expected, clock, \
+				  abstime) \
+	(sabuf_notify_wait32_clock)((sb), (notify_addr), (count), \
+				    SABUF_WORD32_(wait_addr), (expected), (clock), (abstime))
+#define sabuf_notify_wait64_clock(sb, notify_addr, count, wait_addr, expected, clock, \
+				  abstime) \
+	(sabuf_notify_wait64_clock)((sb), (notify_addr), (count), \
+				    SABUF_WORD64_(wait_addr), (expected), (clock), (abstime))
 
 #else /* __cplusplus */
 
@@ -586,6 +613,94 @@ inline int sabuf_wait64_clock(struct sabuf *sb, const volatile T *addr,
 	SABUF_CHECK_WORD_(T, 8, "sabuf_wait64_clock");
 	return ::sabuf_wait64_clock(sb, sabuf_word_as<T, int64_t>(addr),
 				    expected, clock, abstime);
+}
+
+template <typename T>
+inline int sabuf_wait32_async(struct sabuf_waitset *ws, struct sabuf *sb,
+			      const volatile T *addr, int32_t expected,
+			      int64_t timeout_ns, uint64_t tag)
+{
+	SABUF_CHECK_WORD_(T, 4, "sabuf_wait32_async");
+	return ::sabuf_wait32_async(ws, sb, sabuf_word_as<T, int32_t>(addr),
+				    expected, timeout_ns, tag);
+}
+
+template <typename T>
+inline int sabuf_wait64_async(struct sabuf_waitset *ws, struct sabuf *sb,
+			      const volatile T *addr, int64_t expected,
+			      int64_t timeout_ns, uint64_t tag)
+{
+	SABUF_CHECK_WORD_(T, 8, "sabuf_wait64_async");
+	return ::sabuf_wait64_async(ws, sb, sabuf_word_as<T, int64_t>(addr),
+				    expected, timeout_ns, tag);
+}
+
+template <typename T>
+inline int sabuf_wait32_async_clock(struct sabuf_waitset *ws, struct sabuf *sb,
+				    const volatile T *addr, int32_t expected,
+				    clockid_t clock, const struct timespec *abstime,
+				    uint64_t tag)
+{
+	SABUF_CHECK_WORD_(T, 4, "sabuf_wait32_async_clock");
+	return ::sabuf_wait32_async_clock(ws, sb, sabuf_word_as<T, int32_t>(addr),
+					  expected, clock, abstime, tag);
+}
+
+template <typename T>
+inline int sabuf_wait64_async_clock(struct sabuf_waitset *ws, struct sabuf *sb,
+				    const volatile T *addr, int64_t expected,
+				    clockid_t clock, const struct timespec *abstime,
+				    uint64_t tag)
+{
+	SABUF_CHECK_WORD_(T, 8, "sabuf_wait64_async_clock");
+	return ::sabuf_wait64_async_clock(ws, sb, sabuf_word_as<T, int64_t>(addr),
+					  expected, clock, abstime, tag);
+}
+
+template <typename T>
+inline int sabuf_notify_wait32(struct sabuf *sb, const void *notify_addr,
+			       unsigned int count, const volatile T *wait_addr,
+			       int32_t expected, int64_t timeout_ns)
+{
+	SABUF_CHECK_WORD_(T, 4, "sabuf_notify_wait32");
+	return ::sabuf_notify_wait32(sb, notify_addr, count,
+				     sabuf_word_as<T, int32_t>(wait_addr),
+				     expected, timeout_ns);
+}
+
+template <typename T>
+inline int sabuf_notify_wait64(struct sabuf *sb, const void *notify_addr,
+			       unsigned int count, const volatile T *wait_addr,
+			       int64_t expected, int64_t timeout_ns)
+{
+	SABUF_CHECK_WORD_(T, 8, "sabuf_notify_wait64");
+	return ::sabuf_notify_wait64(sb, notify_addr, count,
+				     sabuf_word_as<T, int64_t>(wait_addr),
+				     expected, timeout_ns);
+}
+
+template <typename T>
+inline int sabuf_notify_wait32_clock(struct sabuf *sb, const void *notify_addr,
+				     unsigned int count, const volatile T *wait_addr,
+				     int32_t expected, clockid_t clock,
+				     const struct timespec *abstime)
+{
+	SABUF_CHECK_WORD_(T, 4, "sabuf_notify_wait32_clock");
+	return ::sabuf_notify_wait32_clock(sb, notify_addr, count,
+					   sabuf_word_as<T, int32_t>(wait_addr),
+					   expected, clock, abstime);
+}
+
+template <typename T>
+inline int sabuf_notify_wait64_clock(struct sabuf *sb, const void *notify_addr,
+				     unsigned int count, const volatile T *wait_addr,
+				     int64_t expected, clockid_t clock,
+				     const struct timespec *abstime)
+{
+	SABUF_CHECK_WORD_(T, 8, "sabuf_notify_wait64_clock");
+	return ::sabuf_notify_wait64_clock(sb, notify_addr, count,
+					   sabuf_word_as<T, int64_t>(wait_addr),
+					   expected, clock, abstime);
 }
 
 #undef SABUF_CHECK_WORD_

@@ -52,6 +52,19 @@ static int use_every_wait_spelling(struct sabuf *sb, void *p)
 #endif
 	r += wait32(sb, static_cast<const int32_t *>(p), 0, 0);
 	r += wait64(sb, static_cast<const int64_t *>(p), 0, 0);
+	/* the waited word of the async and handoff calls takes the same */
+	r += sabuf_wait32_async(nullptr, sb, static_cast<unsigned int *>(p), 0, 0, 1);
+	r += sabuf_wait64_async(nullptr, sb, static_cast<std::atomic<long long> *>(p), 0, 0, 2);
+	r += sabuf_wait32_async_clock(nullptr, sb, static_cast<volatile int *>(p), 0,
+				      CLOCK_MONOTONIC, &ts, 3);
+	r += sabuf_wait64_async_clock(nullptr, sb, static_cast<uint64_t *>(p), 0,
+				      CLOCK_MONOTONIC, &ts, 4);
+	r += sabuf_notify_wait32(sb, p, 1, static_cast<std::atomic<uint32_t> *>(p), 0, 0);
+	r += sabuf_notify_wait64(sb, p, 1, static_cast<unsigned long long *>(p), 0, 0);
+	r += sabuf_notify_wait32_clock(sb, p, 1, static_cast<int *>(p), 0,
+				       CLOCK_MONOTONIC, &ts);
+	r += sabuf_notify_wait64_clock(sb, p, 1, static_cast<const int64_t *>(p), 0,
+				       CLOCK_REALTIME, &ts);
 	r += sabuf_wait32(sb, NULL, 0, 0);	/* the C function takes them */
 	r += sabuf_wait64(sb, nullptr, 0, 0);
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Build-time check, not a test binary: sabuf_wait32/64 and their _clock
- * forms take a pointer to any integer type of the word's width, qualified
+ * forms (and the waited word of sabuf_wait*_async and sabuf_notify_wait*)
+ * take a pointer to any integer type of the word's width, qualified
  * or not (volatile, const, _Atomic; int and unsigned int for 32 bits, long
  * long, unsigned long long and, where 64-bit, long for 64), without a
  * warning under -Wall -Wextra -Wpedantic -Werror; the functions themselves
@@ -68,6 +69,18 @@ int use_every_spelling(struct sabuf *sb, void *p)
 	r += sabuf_wait64(sb, (const _Atomic uint64_t *)p, 0, 0);
 	r += sabuf_wait64_clock(sb, (long long *)p, 0, clock, &ts);
 	r += sabuf_wait64_clock(sb, (_Atomic int64_t *)p, 0, clock, &ts);
+
+	/* the waited word of the async and handoff calls takes the same */
+	r += sabuf_wait32_async(NULL, sb, (unsigned int *)p, 0, 0, 1);
+	r += sabuf_wait64_async(NULL, sb, (_Atomic long long *)p, 0, 0, 2);
+	r += sabuf_wait32_async_clock(NULL, sb, (volatile int *)p, 0, clock, &ts, 3);
+	r += sabuf_wait64_async_clock(NULL, sb, (uint64_t *)p, 0, clock, &ts, 4);
+	r += sabuf_notify_wait32(sb, p, 1, (_Atomic uint32_t *)p, 0, 0);
+	r += sabuf_notify_wait64(sb, p, 1, (unsigned long long *)p, 0, 0);
+	r += sabuf_notify_wait32_clock(sb, p, 1, (int *)p, 0, clock, &ts);
+	r += sabuf_notify_wait64_clock(sb, p, 1, (const int64_t *)p, 0, clock, &ts);
+	r += (sabuf_wait32_async)(NULL, sb, (const int32_t *)p, 0, 0, 5);
+	r += (sabuf_notify_wait64)(sb, p, 1, (const int64_t *)p, 0, 0);
 
 	/* void pointers and NULL, as the functions took them in 0.1 */
 	r += sabuf_wait32(sb, p, 0, 0);
