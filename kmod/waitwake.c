@@ -668,27 +668,25 @@ out:
  * One wait, checked; @owner: a robust wait's owner, watched, or NULL;
  * @partner: a task a notify-and-wait just woke, to spin on, or NULL.
  */
-static long sabuf_wait_one(struct sabuf_buffer *buf, struct sabuf_wait args, unsigned int size,
-			   struct sabuf_owner *owner, struct task_struct *partner)
+static long sabuf_wait_one(struct sabuf_buffer *buf, const struct sabuf_wait *args,
+			   unsigned int size, struct sabuf_owner *owner,
+			   struct task_struct *partner)
 {
 	struct sabuf_sleeper sl = { .task = current, .state = SABUF_WAITER_QUEUED };
 	struct sabuf_waiter w = { .sleeper = &sl };
 	struct sabuf_enqueue e = {
-		.buf = buf, .offset = args.offset, .expected = args.expected, .size = size,
-		.kind = SABUF_SLEEPER_WAIT, .robust = args.flags & SABUF_WAIT_ROBUST,
-		.owner = owner,
+		.buf = buf, .offset = args->offset, .expected = args->expected, .size = size,
+		.kind = SABUF_SLEEPER_WAIT, .robust = args->flags & SABUF_WAIT_ROBUST,
+		.owner = owner, .clockid = args->clockid,
 	};
-	bool has_deadline, relative, timed_out = false, owner_died = false;
-	ktime_t deadline = 0;
+	bool relative, timed_out = false, owner_died = false;
 	long ret;
 
-	has_deadline = sabuf_wait_deadline(args.timeout_ns, args.flags, &args.clockid, &deadline);
-	relative = has_deadline && !(args.flags & SABUF_WAIT_ABSTIME);
-	e.has_deadline = has_deadline;
-	e.clockid = args.clockid;
-	e.deadline = deadline;
+	/* e's deadline and clock are the wait's, queued and asleep alike */
+	e.has_deadline = sabuf_wait_deadline(args->timeout_ns, args->flags, &e.clockid, &e.deadline);
+	relative = e.has_deadline && !(args->flags & SABUF_WAIT_ABSTIME);
 
-	e.page = sabuf_backing_get_page(buf->backing, args.offset >> PAGE_SHIFT);
+	e.page = sabuf_backing_get_page(buf->backing, args->offset >> PAGE_SHIFT);
 	if (IS_ERR(e.page))
 		return PTR_ERR(e.page);
 	ret = sabuf_enqueue(&e, &w);
@@ -708,10 +706,10 @@ static long sabuf_wait_one(struct sabuf_buffer *buf, struct sabuf_wait args, uns
 			owner_died = true;
 			break;
 		}
-		if (!has_deadline) {
+		if (!e.has_deadline) {
 			schedule();
-		} else if (!schedule_hrtimeout_range_clock(&deadline, current->timer_slack_ns,
-							   HRTIMER_MODE_ABS, args.clockid)) {
+		} else if (!schedule_hrtimeout_range_clock(&e.deadline, current->timer_slack_ns,
+							   HRTIMER_MODE_ABS, e.clockid)) {
 			timed_out = true;
 			break;
 		}
@@ -719,19 +717,19 @@ static long sabuf_wait_one(struct sabuf_buffer *buf, struct sabuf_wait args, uns
 	__set_current_state(TASK_RUNNING);
 
 	if (smp_load_acquire(&sl.state) == SABUF_WAITER_WOKEN)	/* pairs with (C) */
-		return sabuf_wait_woken(buf, &args);
+		return sabuf_wait_woken(buf, args);
 
 	if (!sabuf_sleeper_claim(&sl)) {
 		/* A notify picked us while we were leaving: we count as woken. */
 		sabuf_wait_for_woken(&sl);
-		return sabuf_wait_woken(buf, &args);
+		return sabuf_wait_woken(buf, args);
 	}
-	sabuf_waiter_unqueue(buf, args.offset, &w);
+	sabuf_waiter_unqueue(buf, args->offset, &w);
 
 	if (owner_died)
 		return -EOWNERDEAD;
-	if (timed_out || (has_deadline &&
-			  ktime_compare(sabuf_clock_now(args.clockid), deadline) >= 0))
+	if (timed_out || (e.has_deadline &&
+			  ktime_compare(sabuf_clock_now(e.clockid), e.deadline) >= 0))
 		return -ETIMEDOUT;
 	/*
 	 * A signal. The caller's struct is never rewritten: an absolute or
@@ -759,7 +757,7 @@ long sabuf_ioctl_wait(struct sabuf_buffer *buf, const struct sabuf_wait *args)
 		if (owner)
 			sabuf_owner_watch(owner, &owner_wqe);
 	}
-	ret = sabuf_wait_one(buf, *args, size, owner, NULL);
+	ret = sabuf_wait_one(buf, args, size, owner, NULL);
 	if (owner) {
 		sabuf_owner_unwatch(owner, &owner_wqe);
 		sabuf_owner_put(owner);
@@ -828,7 +826,7 @@ long sabuf_ioctl_notify_wait(struct sabuf_buffer *buf, const struct sabuf_notify
 		return ret;
 	atomic64_inc(&buf->notifies);
 	sabuf_notify_index_task(buf, args->notify_offset, args->notify_count, &partner);
-	ret = sabuf_wait_one(buf, args->wait, size, NULL, partner);
+	ret = sabuf_wait_one(buf, &args->wait, size, NULL, partner);
 	if (partner)
 		put_task_struct(partner);
 	/* A restart would notify a second time: a handler means EINTR. */
