@@ -11,21 +11,46 @@
  *
  * With -DBAD32=T (or -DBAD64=T) it must NOT compile: a pointer to T is
  * the wrong width (or not an integer) for that wait, and the error must
- * come from the header's _Generic selection.
+ * come from the header's _Generic selection (or, in C++, its
+ * static_assert); -DBAD_CALL=1..4 makes the async and notify-and-wait
+ * calls the one that gets it.
  */
 #include <stddef.h>
 
 #include <sabuf.h>
 
-#if defined(BAD32)
-int bad(struct sabuf *sb, BAD32 *p)
+#if defined(BAD32) || defined(BAD64)
+/* BAD_CALL picks the call: 0 the wait, 1 and 2 the async wait (and its
+ * _clock form), 3 and 4 the notify-and-wait (and its _clock form). */
+#ifndef BAD_CALL
+#define BAD_CALL 0
+#endif
+#ifdef BAD32
+#define BAD BAD32
+#define BAD_CALL_NAMED(pre, post) pre##32##post
+#else
+#define BAD BAD64
+#define BAD_CALL_NAMED(pre, post) pre##64##post
+#endif
+int bad(struct sabuf *sb, struct sabuf_waitset *ws, BAD *p);
+
+int bad(struct sabuf *sb, struct sabuf_waitset *ws, BAD *p)
 {
-	return sabuf_wait32(sb, p, 0, 0);
-}
-#elif defined(BAD64)
-int bad(struct sabuf *sb, BAD64 *p)
-{
-	return sabuf_wait64(sb, p, 0, 0);
+	struct timespec ts = { 0, 0 };
+
+	(void)ws;
+	(void)ts;
+#if BAD_CALL == 1
+	return BAD_CALL_NAMED(sabuf_wait, _async)(ws, sb, p, 0, 0, 0);
+#elif BAD_CALL == 2
+	return BAD_CALL_NAMED(sabuf_wait, _async_clock)(ws, sb, p, 0, 1, &ts, 0);
+#elif BAD_CALL == 3
+	return BAD_CALL_NAMED(sabuf_notify_wait, )(sb, sb, 1, p, 0, 0);
+#elif BAD_CALL == 4
+	return BAD_CALL_NAMED(sabuf_notify_wait, _clock)(sb, sb, 1, p, 0, 1, &ts);
+#else
+	return BAD_CALL_NAMED(sabuf_wait, )(sb, p, 0, 0);
+#endif
 }
 #else
 int use_every_spelling(struct sabuf *sb, void *p);
