@@ -238,6 +238,8 @@ static const struct row rows[] = {
 	  "pthread_robust", "robust pthread_mutex", 0, AT_MOST, 1.0, TIME },
 	{ "owner_death_recovery_vs_pthread_robust", "holder SIGKILLed -> sleeper holds it",
 	  "owner_death", "pthread_robust", "robust pthread_mutex", 0, AT_MOST, 1.0, TIME },
+	{ "exit_cost_foreign_owners", "exit, 32 mappings, 10^5 foreign owner ids", "exit_cost",
+	  "none", "no owner ids", 0, AT_MOST, 1.2, TIME },
 	{ "create_1g_vs_memfd", "create+map+touch 1 GiB", "create_1g", "memfd",
 	  "memfd, 4 KiB pages", 0, AT_MOST, 0.25, TIME },
 	{ NULL, "  teardown of that 1 GiB", "create_1g_teardown", "memfd",

@@ -41,11 +41,12 @@ static u64 sabuf_next_id = 1;		/* sabuf_registry_lock */
 
 extern const struct file_operations sabuf_fops;	/* main.c */
 
-/* One user's live bytes; an entry exists while its bytes are non-zero. */
+/* One user's live bytes and owner ids; an entry exists while either is non-zero. */
 struct sabuf_user {
 	struct list_head node;	/* in sabuf_users */
 	kuid_t uid;
 	u64 bytes;
+	unsigned int owners;	/* live robust owner ids (robust.c) */
 };
 
 static struct sabuf_user *sabuf_user_find(kuid_t uid)
@@ -59,6 +60,18 @@ static struct sabuf_user *sabuf_user_find(kuid_t uid)
 	return NULL;
 }
 
+static struct sabuf_user *sabuf_user_new(kuid_t uid)
+{
+	struct sabuf_user *user = kzalloc(sizeof(*user), GFP_KERNEL_ACCOUNT);
+
+	lockdep_assert_held(&sabuf_registry_lock);
+	if (user) {
+		user->uid = uid;
+		list_add(&user->node, &sabuf_users);
+	}
+	return user;
+}
+
 /* Charge @bytes to @uid against max_user_bytes. */
 static int sabuf_user_charge(kuid_t uid, u64 bytes)
 {
@@ -70,14 +83,20 @@ static int sabuf_user_charge(kuid_t uid, u64 bytes)
 	if (bytes > limit || (user && user->bytes > limit - bytes))
 		return -EDQUOT;
 	if (!user) {
-		user = kzalloc(sizeof(*user), GFP_KERNEL);
+		user = sabuf_user_new(uid);
 		if (!user)
 			return -ENOMEM;
-		user->uid = uid;
-		list_add(&user->node, &sabuf_users);
 	}
 	user->bytes += bytes;
 	return 0;
+}
+
+static void sabuf_user_put_if_idle(struct sabuf_user *user)
+{
+	if (!user->bytes && !user->owners) {
+		list_del(&user->node);
+		kfree(user);
+	}
 }
 
 static void sabuf_user_uncharge(kuid_t uid, u64 bytes)
@@ -89,10 +108,41 @@ static void sabuf_user_uncharge(kuid_t uid, u64 bytes)
 	if (WARN_ON_ONCE(!user || user->bytes < bytes))
 		return;
 	user->bytes -= bytes;
-	if (!user->bytes) {
-		list_del(&user->node);
-		kfree(user);
+	sabuf_user_put_if_idle(user);
+}
+
+/* Charge @n owner ids to @uid against max_user_owners (robust.c). */
+int sabuf_user_charge_owners(kuid_t uid, unsigned int n)
+{
+	unsigned int limit = READ_ONCE(sabuf_max_user_owners);
+	struct sabuf_user *user;
+	int ret = 0;
+
+	mutex_lock(&sabuf_registry_lock);
+	user = sabuf_user_find(uid);
+	if (n > limit || (user && user->owners > limit - n))
+		ret = -ENOSPC;
+	else if (!user && !(user = sabuf_user_new(uid)))
+		ret = -ENOMEM;
+	else
+		user->owners += n;
+	mutex_unlock(&sabuf_registry_lock);
+	return ret;
+}
+
+void sabuf_user_uncharge_owners(kuid_t uid, unsigned int n)
+{
+	struct sabuf_user *user;
+
+	if (!n)
+		return;
+	mutex_lock(&sabuf_registry_lock);
+	user = sabuf_user_find(uid);
+	if (!WARN_ON_ONCE(!user || user->owners < n)) {
+		user->owners -= n;
+		sabuf_user_put_if_idle(user);
 	}
+	mutex_unlock(&sabuf_registry_lock);
 }
 
 struct sabuf_handle *sabuf_handle_alloc(struct file *file)

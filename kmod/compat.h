@@ -142,4 +142,14 @@ static inline void sabuf_hrtimer_setup(struct hrtimer *timer,
 #endif
 }
 
+/*
+ * 6.14 gave the sched_process_exit tracepoint a second argument
+ * (group_dead); a probe's prototype must match the tracepoint's.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 14, 0)
+#define SABUF_TP_EXIT_EXTRA_ARGS , bool group_dead
+#else
+#define SABUF_TP_EXIT_EXTRA_ARGS
+#endif
+
 #endif /* SABUF_COMPAT_H */

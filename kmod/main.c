@@ -38,6 +38,9 @@ MODULE_PARM_DESC(handoff_spin_ns, "Longest spin of a notify-and-wait while its p
 module_param_named(max_waitset_waits, sabuf_max_waitset_waits, uint, 0644);
 MODULE_PARM_DESC(max_waitset_waits, "Pending asynchronous waits one waitset may hold (default 1048576)");
 
+module_param_named(max_user_owners, sabuf_max_user_owners, uint, 0644);
+MODULE_PARM_DESC(max_user_owners, "Live robust owner ids of one user, root included (default 65536)");
+
 static int sabuf_open(struct inode *inode, struct file *file)
 {
 	struct sabuf_handle *h = sabuf_handle_alloc(file);
@@ -172,13 +175,6 @@ static long sabuf_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	}
 }
 
-/* Every close; an exiting or exec'ing process's owners die here (robust.c). */
-static int sabuf_flush(struct file *file, fl_owner_t id)
-{
-	sabuf_owners_process_gone();
-	return 0;
-}
-
 extern const struct file_operations sabuf_fops;
 
 /* Is @file a sabuf handle (a /dev/sabuf open or a read-only dup)? */
@@ -192,7 +188,6 @@ const struct file_operations sabuf_fops = {
 	.owner		= THIS_MODULE,
 	.open		= sabuf_open,
 	.release	= sabuf_release,
-	.flush		= sabuf_flush,
 	.unlocked_ioctl	= sabuf_ioctl,
 	/* Every ABI struct has one layout for 32- and 64-bit callers. */
 	.compat_ioctl	= compat_ptr_ioctl,
@@ -239,12 +234,17 @@ static int __init sabuf_init(void)
 	ret = sabuf_netlink_init();
 	if (ret)
 		goto out_waitset;
+	ret = sabuf_robust_init();
+	if (ret)
+		goto out_netlink;
 	sabuf_misc.mode = mode;
 	ret = misc_register(&sabuf_misc);
 	if (ret)
-		goto out_netlink;
+		goto out_robust;
 	return 0;
 
+out_robust:
+	sabuf_robust_exit();
 out_netlink:
 	sabuf_netlink_exit();
 out_waitset:
@@ -259,10 +259,10 @@ out_backing:
 static void __exit sabuf_exit(void)
 {
 	misc_deregister(&sabuf_misc);
+	sabuf_robust_exit();
 	sabuf_netlink_exit();
 	sabuf_waitset_exit();
 	sabuf_waitwake_exit();
-	sabuf_robust_exit();
 	sabuf_backing_exit();
 }
 

@@ -48,14 +48,6 @@ static void sabuf_counters_vm_open(struct vm_area_struct *vma)
 static void sabuf_counters_vm_close(struct vm_area_struct *vma)
 {
 	atomic_dec(&vma_buffer(vma)->mappings);
-	/*
-	 * The process's address space is being torn down (exit_mmap: the
-	 * last user of the mm exits): its owners of robust mutexes are dead
-	 * now, well before its files are flushed. Wake their sleepers here,
-	 * as early as the kernel's own robust futexes do.
-	 */
-	if ((current->flags & PF_EXITING) && !current->mm)
-		sabuf_owners_process_gone();
 }
 
 /* A data VMA's vm_file is the backing file: it holds its handle itself. */

@@ -1,94 +1,127 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Robust ownership: who holds a libsabuf mutex, and whether that owner is
- * still alive. This file owns the owner registry; waitwake.c asks it about
- * owners when a SABUF_WAIT_ROBUST waiter sleeps.
+ * still alive. This file owns the owner registry and the hooks that see
+ * threads end; waitwake.c asks it about owners when a SABUF_WAIT_ROBUST
+ * waiter sleeps.
  *
- * A thread that locks robust mutexes registers once
- * (SABUF_IOC_ROBUST_REGISTER) and gets an owner id, 1 .. SABUF_ROBUST_ID_MAX,
- * which libsabuf stores in the mutex word. Ids are the kernel's, so they
- * mean the same in every PID namespace, and one is not handed out again
- * until 2^30 registrations later (a TID could be reused at once).
+ * A thread that locks robust mutexes registers (SABUF_IOC_ROBUST_REGISTER)
+ * and gets an owner id, 1 .. SABUF_ROBUST_ID_MAX, which libsabuf stores in
+ * the mutex word. Ids are the kernel's, so they mean the same in every PID
+ * namespace, and one is not handed out again until 2^30 registrations
+ * later (a TID could be reused at once). A thread may register more than
+ * once; every id it got names it.
  *
- * An owner is dead when
- *  - its thread is gone or exiting (PF_EXITING), or
- *  - its process is exiting or exec'ing: seen when its address space is
- *    torn down with a buffer mapped (exit_mmap(), the earliest point) or
- *    when its sabuf files are flushed (exit_files() or close-on-exec),
- *    which also wakes every robust waiter sleeping on that owner at once, or
- *  - its id is unknown (never registered, or forgotten: see below).
- * A thread that exits without its process (pthread_exit) is handled by
- * libsabuf itself, which releases what it holds as "owner died".
+ * When an owner dies (DESIGN.md, "Owner death, exactly"): when its thread
+ * ends, however (return, pthread_exit, a raw SYS_exit, a fatal signal,
+ * its process's exit, the other threads of an exec), and when its thread
+ * calls execve successfully. Nothing else kills an owner: another thread
+ * ending, a close, an unshare(CLONE_FILES), a CLONE_VM child keeping the
+ * address space alive.
  *
- * Forgetting: the entries of a process go when it exits or execs (flush);
- * entries of threads that exited earlier are swept a few at a time on each
- * registration, so the registry stays as large as the live owners.
+ * How we see it. A module cannot hook the places futex's robust list is
+ * processed (exit_mm_release(), exec_mm_release()). We considered:
+ *  - fops->flush at exit_files() (0.2): runs per files table, not per
+ *    thread; a thread with its own table (unshare) killed its whole
+ *    process's owners, and an exec with no close-on-exec sabuf fd was
+ *    missed entirely;
+ *  - an mmu_notifier's release: per mm, late (exit_mmap) and never while
+ *    a CLONE_VM child keeps the mm;
+ *  - the scheduler's tracepoints sched_process_exit (do_exit() of every
+ *    thread, however it ends, before exit_files()) and sched_process_exec
+ *    (exec_binprm(), once the new image is committed): exactly the events
+ *    of the contract, per thread. We attach probes to them
+ *    (for_each_kernel_tracepoint() finds them by name, as out-of-tree
+ *    tracers do; tracepoint_probe_register() attaches) at module load and
+ *    detach them at unload.
+ * A probe runs in the ending thread itself, in process context but with
+ * preemption disabled (tracepoint probes run under RCU-sched), so it does
+ * O(1) work and never sleeps: one lockless xarray lookup of its TID in
+ * sabuf_lives (a thread that never registered stops there: that is what
+ * sabuf costs every other exit and exec on the system, a few loads), and
+ * for a registered thread an erase, one store (@dead) and one wake_up_all
+ * of the sleepers watching it. Forgetting the thread's ids (taking them
+ * out of the registry, uncharging max_user_owners) is left to a work item,
+ * so an exit costs what that thread holds, never what others registered.
  *
- * Locks: sabuf_owners (xarray) serializes insertion and removal with its
- * own lock; lookups run under RCU and take a reference (@ref). @dead is
- * set once, then @wq woken (wait queue's own lock); sleepers recheck @dead
- * after set_current_state(), so none misses it.
+ * Objects and locks:
+ *  - struct sabuf_life: one per registered thread, keyed by its global TID
+ *    in sabuf_lives (xarray, own lock). Only the thread itself inserts its
+ *    key (registration) and removes it (its exit or exec probe), so a
+ *    thread's key cannot be taken by another task: a TID is reused only
+ *    after its thread passed do_exit(). @owners (the thread's ids) is
+ *    written only by the thread itself while alive and read only by the
+ *    reaper after death (the llist and the work queue order the two).
+ *  - struct sabuf_owner: one per id, in sabuf_owners (xarray, own lock);
+ *    lookups run under RCU and take a reference (@ref). It holds its life.
+ *  - @dead is set once, then the life's @wq is woken (its own lock);
+ *    sleepers (waitwake.c) add themselves to @wq before their first look at
+ *    @dead and look again after set_current_state(), so none misses it.
+ *  - sabuf_reap_list (llist) carries dead lives from probes to the reaper.
+ * An id that is not in the registry is dead (never registered, or reaped).
  */
-#include <linux/pid.h>
+#include <linux/binfmts.h>
+#include <linux/llist.h>
+#include <linux/module.h>
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
 #include <linux/sched.h>
-#include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/tracepoint.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 
+#include "compat.h"
 #include "sabuf.h"
+
+/* Live owner ids per uid, root included: -ENOSPC past it (kmod/README.md). */
+unsigned int sabuf_max_user_owners = 65536;
+
+struct sabuf_life {
+	pid_t tid;			/* key in sabuf_lives */
+	bool dead;			/* set once, before @wq is woken */
+	wait_queue_head_t wq;		/* robust waiters sleeping on this thread */
+	kuid_t uid;			/* charged for @nr_owners */
+	unsigned int nr_owners;
+	struct sabuf_owner *owners;	/* the thread's ids, newest first */
+	refcount_t ref;			/* sabuf_lives' (until reaped), each owner's */
+	struct llist_node reap;		/* on sabuf_reap_list once dead */
+	struct rcu_head rcu;
+};
 
 struct sabuf_owner {
 	u32 id;
-	struct pid *thread;		/* the registered thread */
-	struct pid *tgid;		/* its thread group */
-	bool dead;			/* set once, before @wq is woken */
-	wait_queue_head_t wq;		/* robust waiters sleeping on this owner */
+	struct sabuf_life *life;	/* referenced */
+	struct sabuf_owner *next;	/* in life->owners */
 	refcount_t ref;			/* the registry's, and each sleeper's */
 	struct rcu_head rcu;
 };
 
-static DEFINE_XARRAY_ALLOC1(sabuf_owners);
-static u32 sabuf_owner_next = 1;	/* xa_alloc_cyclic's cursor */
-static unsigned long sabuf_owner_sweep;	/* where the next sweep starts */
+static DEFINE_XARRAY_FLAGS(sabuf_lives, XA_FLAGS_ACCOUNT);
+static DEFINE_XARRAY_FLAGS(sabuf_owners, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
+static u32 sabuf_owner_next = 1;	/* xa_alloc_cyclic's cursor, under its lock */
+static LLIST_HEAD(sabuf_reap_list);
+static void sabuf_reap(struct work_struct *work);
+static DECLARE_WORK(sabuf_reap_work, sabuf_reap);
 
-static void sabuf_owner_free(struct sabuf_owner *o)
+static void sabuf_life_put(struct sabuf_life *life)
 {
-	put_pid(o->thread);
-	put_pid(o->tgid);
-	kfree_rcu(o, rcu);
+	if (refcount_dec_and_test(&life->ref))
+		kfree_rcu(life, rcu);
 }
 
 void sabuf_owner_put(struct sabuf_owner *o)
 {
-	if (refcount_dec_and_test(&o->ref))
-		sabuf_owner_free(o);
-}
-
-/* Take @o out of the registry, mark it dead, wake its sleepers. */
-static void sabuf_owner_kill(struct sabuf_owner *o)
-{
-	if (xa_cmpxchg(&sabuf_owners, o->id, o, NULL, 0) != o)
-		return;		/* someone else did */
-	WRITE_ONCE(o->dead, true);
-	wake_up_all(&o->wq);
-	sabuf_owner_put(o);	/* the registry's reference */
+	if (refcount_dec_and_test(&o->ref)) {
+		sabuf_life_put(o->life);
+		kfree_rcu(o, rcu);
+	}
 }
 
 bool sabuf_owner_dead(struct sabuf_owner *o)
 {
-	struct task_struct *t;
-	bool dead;
-
-	if (READ_ONCE(o->dead))
-		return true;
-	rcu_read_lock();
-	t = pid_task(o->thread, PIDTYPE_PID);
-	dead = !t || (READ_ONCE(t->flags) & PF_EXITING);
-	rcu_read_unlock();
-	return dead;
+	return READ_ONCE(o->life->dead);
 }
 
 /* The live-or-dead owner @id with a reference, or NULL when unknown. */
@@ -106,107 +139,201 @@ struct sabuf_owner *sabuf_owner_get(u32 id)
 	return o;
 }
 
-/* Forget a few owners whose thread is gone, from where the last sweep stopped. */
-static void sabuf_owners_sweep(unsigned int budget)
+/*
+ * The thread @tid ends or execs: called by that thread, from a probe
+ * (preemption off: nothing here sleeps). Kill its owners and hand them
+ * to the reaper.
+ */
+static void sabuf_thread_gone(pid_t tid)
 {
-	unsigned long index = sabuf_owner_sweep;
-	struct sabuf_owner *o;
+	struct sabuf_life *life;
 
-	while (budget--) {
-		rcu_read_lock();
-		o = xa_find(&sabuf_owners, &index, ULONG_MAX, XA_PRESENT);
-		if (o && !refcount_inc_not_zero(&o->ref))
-			o = NULL;
-		rcu_read_unlock();
-		if (!o) {
-			index = 0;	/* wrap around next time */
-			break;
+	/* Only this thread adds its key: a miss cannot be a race. */
+	rcu_read_lock();
+	life = xa_load(&sabuf_lives, tid);
+	rcu_read_unlock();
+	if (!life)
+		return;
+	life = xa_erase(&sabuf_lives, tid);
+	if (WARN_ON_ONCE(!life))
+		return;
+	WRITE_ONCE(life->dead, true);
+	wake_up_all(&life->wq);
+	/* the registry's reference travels with it to the reaper */
+	if (llist_add(&life->reap, &sabuf_reap_list))
+		schedule_work(&sabuf_reap_work);
+}
+
+/* Forget dead threads' ids: the registry lets go, the uid is uncharged. */
+static void sabuf_reap(struct work_struct *work)
+{
+	struct llist_node *list = llist_del_all(&sabuf_reap_list);
+	struct sabuf_life *life, *tmp;
+
+	llist_for_each_entry_safe(life, tmp, list, reap) {
+		struct sabuf_owner *o = life->owners, *next;
+
+		sabuf_user_uncharge_owners(life->uid, life->nr_owners);
+		for (; o; o = next) {
+			next = o->next;
+			xa_erase(&sabuf_owners, o->id);
+			sabuf_owner_put(o);	/* the registry's */
+			cond_resched();
 		}
-		if (sabuf_owner_dead(o))
-			sabuf_owner_kill(o);
-		sabuf_owner_put(o);
-		index++;
+		sabuf_life_put(life);		/* sabuf_lives' */
 	}
-	WRITE_ONCE(sabuf_owner_sweep, index);
+}
+
+static void sabuf_probe_exit(void *data, struct task_struct *p SABUF_TP_EXIT_EXTRA_ARGS)
+{
+	sabuf_thread_gone(p->pid);
+}
+
+static void sabuf_probe_exec(void *data, struct task_struct *p, pid_t old_pid,
+			     struct linux_binprm *bprm)
+{
+	/* The TID the thread registered with: a non-leader took the leader's. */
+	sabuf_thread_gone(old_pid);
+}
+
+/* The calling thread's life, made on its first registration. */
+static struct sabuf_life *sabuf_life_of_current(void)
+{
+	struct sabuf_life *life;
+	int ret;
+
+	/* Only this thread adds or removes its key: no reference needed. */
+	rcu_read_lock();
+	life = xa_load(&sabuf_lives, current->pid);
+	rcu_read_unlock();
+	if (life)
+		return life;
+	life = kzalloc(sizeof(*life), GFP_KERNEL_ACCOUNT);
+	if (!life)
+		return ERR_PTR(-ENOMEM);
+	life->tid = current->pid;
+	life->uid = current_uid();
+	init_waitqueue_head(&life->wq);
+	refcount_set(&life->ref, 1);
+	ret = xa_insert(&sabuf_lives, life->tid, life, GFP_KERNEL_ACCOUNT);
+	if (ret) {
+		kfree(life);
+		return ERR_PTR(ret);
+	}
+	return life;
 }
 
 long sabuf_ioctl_robust_register(const struct sabuf_robust *args)
 {
 	struct xa_limit limit = XA_LIMIT(1, SABUF_ROBUST_ID_MAX);
+	struct sabuf_life *life;
 	struct sabuf_owner *o;
 	int ret;
 
 	if (args->flags & ~SABUF_ROBUST_FLAGS_VALID || args->reserved)
 		return -EINVAL;
-	sabuf_owners_sweep(4);
+	life = sabuf_life_of_current();
+	if (IS_ERR(life))
+		return PTR_ERR(life);
+	ret = sabuf_user_charge_owners(life->uid, 1);
+	if (ret == -ENOSPC) {
+		/* owners of threads that just ended may not be reaped yet */
+		flush_work(&sabuf_reap_work);
+		ret = sabuf_user_charge_owners(life->uid, 1);
+	}
+	if (ret)
+		return ret;
 	o = kzalloc(sizeof(*o), GFP_KERNEL_ACCOUNT);
-	if (!o)
-		return -ENOMEM;
-	o->thread = get_pid(task_pid(current));
-	o->tgid = get_pid(task_tgid(current));
-	init_waitqueue_head(&o->wq);
+	if (!o) {
+		ret = -ENOMEM;
+		goto out_uncharge;
+	}
+	o->life = life;
+	refcount_inc(&life->ref);
 	refcount_set(&o->ref, 1);
 	/* o->id is written before o can be found by it. */
-	ret = xa_alloc_cyclic(&sabuf_owners, &o->id, o, limit, &sabuf_owner_next, GFP_KERNEL);
+	ret = xa_alloc_cyclic(&sabuf_owners, &o->id, o, limit, &sabuf_owner_next,
+			      GFP_KERNEL_ACCOUNT);
 	if (ret < 0) {
-		put_pid(o->thread);
-		put_pid(o->tgid);
+		sabuf_life_put(life);
 		kfree(o);
-		return ret == -EBUSY ? -EAGAIN : ret;	/* -EBUSY: 2^30 live owners */
+		ret = ret == -EBUSY ? -EAGAIN : ret;	/* -EBUSY: 2^30 live owners */
+		goto out_uncharge;
 	}
+	/* Only this thread writes its list; its exit probe comes after. */
+	o->next = life->owners;
+	life->owners = o;
+	life->nr_owners++;
 	return o->id;
+
+out_uncharge:
+	sabuf_user_uncharge_owners(life->uid, 1);
+	return ret;
 }
 
-/*
- * A sabuf file is closed by an exiting or exec'ing process: every owner of
- * that process is dead (its threads are gone or going). Called from
- * fops->flush, where current is the closing task.
- */
-void sabuf_owners_process_gone(void)
-{
-	struct pid *tgid = task_tgid(current);
-	unsigned long index = 0;
-	struct sabuf_owner *o;
-
-	if (!(current->flags & PF_EXITING) && !current->in_execve)
-		return;
-	for (;;) {
-		rcu_read_lock();
-		o = xa_find(&sabuf_owners, &index, ULONG_MAX, XA_PRESENT);
-		if (o && !refcount_inc_not_zero(&o->ref))
-			o = NULL;
-		rcu_read_unlock();
-		if (!o)
-			break;
-		if (o->tgid == tgid)
-			sabuf_owner_kill(o);
-		sabuf_owner_put(o);
-		index++;
-		cond_resched();
-	}
-}
-
-/* Sleep on @o's queue too, so that its process's end wakes us. */
+/* Sleep on @o's thread's queue too, so that its end wakes us. */
 void sabuf_owner_watch(struct sabuf_owner *o, struct wait_queue_entry *wqe)
 {
 	init_waitqueue_entry(wqe, current);
-	add_wait_queue(&o->wq, wqe);
+	add_wait_queue(&o->life->wq, wqe);
 }
 
 void sabuf_owner_unwatch(struct sabuf_owner *o, struct wait_queue_entry *wqe)
 {
-	remove_wait_queue(&o->wq, wqe);
+	remove_wait_queue(&o->life->wq, wqe);
+}
+
+/* ---- Attaching to the scheduler's tracepoints ---- */
+
+static struct tracepoint *sabuf_tp_exit, *sabuf_tp_exec;
+
+static void sabuf_tp_find(struct tracepoint *tp, void *priv)
+{
+	if (!strcmp(tp->name, "sched_process_exit"))
+		sabuf_tp_exit = tp;
+	else if (!strcmp(tp->name, "sched_process_exec"))
+		sabuf_tp_exec = tp;
+}
+
+int sabuf_robust_init(void)
+{
+	int ret;
+
+	for_each_kernel_tracepoint(sabuf_tp_find, NULL);
+	if (!sabuf_tp_exit || !sabuf_tp_exec) {
+		pr_err("sabuf: the scheduler's exit/exec tracepoints are missing\n");
+		return -ENOENT;
+	}
+	ret = tracepoint_probe_register(sabuf_tp_exit, sabuf_probe_exit, NULL);
+	if (ret)
+		return ret;
+	ret = tracepoint_probe_register(sabuf_tp_exec, sabuf_probe_exec, NULL);
+	if (ret) {
+		tracepoint_probe_unregister(sabuf_tp_exit, sabuf_probe_exit, NULL);
+		tracepoint_synchronize_unregister();
+	}
+	return ret;
 }
 
 void sabuf_robust_exit(void)
 {
+	struct sabuf_life *life;
 	unsigned long index;
-	struct sabuf_owner *o;
 
-	xa_for_each(&sabuf_owners, index, o) {
-		xa_erase(&sabuf_owners, index);
-		sabuf_owner_put(o);
+	/* No probe runs after this; then no reaping is left to do. */
+	tracepoint_probe_unregister(sabuf_tp_exec, sabuf_probe_exec, NULL);
+	tracepoint_probe_unregister(sabuf_tp_exit, sabuf_probe_exit, NULL);
+	tracepoint_synchronize_unregister();
+	flush_work(&sabuf_reap_work);
+	sabuf_reap(NULL);
+	/* Threads still alive: nobody can use their ids any more. */
+	xa_for_each(&sabuf_lives, index, life) {
+		xa_erase(&sabuf_lives, index);
+		WRITE_ONCE(life->dead, true);
+		llist_add(&life->reap, &sabuf_reap_list);
 	}
-	rcu_barrier();	/* kfree_rcu of owners done before the module goes */
+	sabuf_reap(NULL);
+	rcu_barrier();	/* kfree_rcu of owners and lives done before the module goes */
 	xa_destroy(&sabuf_owners);
+	xa_destroy(&sabuf_lives);
 }

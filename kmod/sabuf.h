@@ -154,8 +154,13 @@ void sabuf_owner_put(struct sabuf_owner *o);
 bool sabuf_owner_dead(struct sabuf_owner *o);
 void sabuf_owner_watch(struct sabuf_owner *o, struct wait_queue_entry *wqe);
 void sabuf_owner_unwatch(struct sabuf_owner *o, struct wait_queue_entry *wqe);
-void sabuf_owners_process_gone(void);
+int sabuf_robust_init(void);
 void sabuf_robust_exit(void);
+extern unsigned int sabuf_max_user_owners;
+
+/* buffer.c: per-uid accounting of live owner ids (max_user_owners) */
+int sabuf_user_charge_owners(kuid_t uid, unsigned int n);
+void sabuf_user_uncharge_owners(kuid_t uid, unsigned int n);
 
 /* mmap.c */
 int sabuf_mmap(struct file *file, struct vm_area_struct *vma);

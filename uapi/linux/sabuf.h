@@ -306,7 +306,14 @@ struct sabuf_wait_any {
  * SABUF_IOC_ROBUST_REGISTER: an owner id for the calling thread, from 1 to
  * SABUF_ROBUST_ID_MAX, unique on the system (in every PID namespace) and
  * not handed out again for 2^30 registrations. Returns the id. Any sabuf
- * fd will do, an empty handle too. EAGAIN when 2^30 owners are alive.
+ * fd will do, an empty handle too. EAGAIN when 2^30 owners are alive;
+ * ENOSPC past the module parameter max_user_owners (live ids of the
+ * caller's uid, root included).
+ *
+ * The id dies (robust waits on it fail, and robust sleepers already
+ * asleep on it are woken, with EOWNERDEAD) when, and only when, the
+ * thread ends however it ends (its process's end included, whoever else
+ * shares its memory) or the thread calls execve successfully.
  */
 struct sabuf_robust {
 	__u32 flags;		/* none defined yet: must be 0 */
