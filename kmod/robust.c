@@ -54,7 +54,8 @@
  *    reaper after death (the llist and the work queue order the two).
  *  - struct sabuf_owner: one per id, in sabuf_owners (xarray, own lock);
  *    lookups run under RCU and take a reference (@ref). It holds its life.
- *  - @dead is set once, then the life's @wq is woken (its own lock);
+ *  - @dead is set once, then the life's @wq is woken (its own lock); a
+ *    thread already PF_EXITING counts as dead before its probe runs;
  *    sleepers (waitwake.c) add themselves to @wq before their first look at
  *    @dead and look again after set_current_state(), so none misses it.
  *  - sabuf_reap_list (llist) carries dead lives from probes to the reaper.
@@ -63,6 +64,7 @@
 #include <linux/binfmts.h>
 #include <linux/llist.h>
 #include <linux/module.h>
+#include <linux/pid.h>
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
 #include <linux/sched.h>
@@ -80,6 +82,7 @@ unsigned int sabuf_max_user_owners = 65536;
 
 struct sabuf_life {
 	pid_t tid;			/* key in sabuf_lives */
+	struct pid *thread;		/* the thread (referenced) */
 	bool dead;			/* set once, before @wq is woken */
 	wait_queue_head_t wq;		/* robust waiters sleeping on this thread */
 	kuid_t uid;			/* charged for @nr_owners */
@@ -107,8 +110,10 @@ static DECLARE_WORK(sabuf_reap_work, sabuf_reap);
 
 static void sabuf_life_put(struct sabuf_life *life)
 {
-	if (refcount_dec_and_test(&life->ref))
+	if (refcount_dec_and_test(&life->ref)) {
+		put_pid(life->thread);
 		kfree_rcu(life, rcu);
+	}
 }
 
 void sabuf_owner_put(struct sabuf_owner *o)
@@ -119,9 +124,24 @@ void sabuf_owner_put(struct sabuf_owner *o)
 	}
 }
 
+/*
+ * Dead once its probe ran, or as soon as its thread is exiting at all
+ * (PF_EXITING comes first in do_exit(), before the kernel clears the
+ * thread's TID for pthread_join(): where the exit tracepoint comes after
+ * exit_mm(), as on 6.1, a joiner must not see the id alive).
+ */
 bool sabuf_owner_dead(struct sabuf_owner *o)
 {
-	return READ_ONCE(o->life->dead);
+	struct task_struct *t;
+	bool dead;
+
+	if (READ_ONCE(o->life->dead))
+		return true;
+	rcu_read_lock();
+	t = pid_task(o->life->thread, PIDTYPE_PID);
+	dead = !t || (READ_ONCE(t->flags) & PF_EXITING);
+	rcu_read_unlock();
+	return dead;
 }
 
 /* The live-or-dead owner @id with a reference, or NULL when unknown. */
@@ -212,11 +232,13 @@ static struct sabuf_life *sabuf_life_of_current(void)
 	if (!life)
 		return ERR_PTR(-ENOMEM);
 	life->tid = current->pid;
+	life->thread = get_pid(task_pid(current));
 	life->uid = current_uid();
 	init_waitqueue_head(&life->wq);
 	refcount_set(&life->ref, 1);
 	ret = xa_insert(&sabuf_lives, life->tid, life, GFP_KERNEL_ACCOUNT);
 	if (ret) {
+		put_pid(life->thread);
 		kfree(life);
 		return ERR_PTR(ret);
 	}

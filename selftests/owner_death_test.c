@@ -132,6 +132,7 @@ static int child_register(FIXTURE_DATA(owner) *self)
 struct thread_arg {
 	int fd;
 	int id;
+	pid_t tid;
 	bool unshare_files;
 	bool raw_exit;
 	uint32_t *go;
@@ -143,6 +144,7 @@ static void *register_then_end(void *p)
 	struct thread_arg *a = p;
 	int dup_fd;
 
+	a->tid = gettid();
 	a->id = robust_register(a->fd);
 	if (a->id_out)
 		__atomic_store_n(a->id_out, a->id > 0 ? (uint32_t)a->id : CHILD_FAILED,
@@ -165,12 +167,19 @@ TEST_F(owner, other_thread_unshare_exit_spares_the_process)
 	struct thread_arg a = { .fd = self->b.fd, .unshare_files = true };
 	uint32_t *word = ID_AT(&self->b);
 	int mine = robust_register(self->b.fd), dup_fd;
+	char task[64];
 	pthread_t t;
 
 	ASSERT_LT(0, mine);
 	ASSERT_EQ(0, pthread_create(&t, NULL, register_then_end, &a));
 	ASSERT_EQ(0, pthread_join(t, NULL));
 	ASSERT_LT(0, a.id);
+	/*
+	 * pthread_join returns when the kernel clears the TID, before the
+	 * thread's files go: wait until the thread is gone for good.
+	 */
+	snprintf(task, sizeof(task), "/proc/self/task/%d", a.tid);
+	ASSERT_TRUE(SABUF_T_EVENTUALLY(access(task, F_OK) != 0));
 	/* the thread that ended is dead; this one, which holds, is not */
 	EXPECT_EQ(-EOWNERDEAD, owner_state(self->b.fd, word, a.id));
 	EXPECT_EQ(-ETIMEDOUT, owner_state(self->b.fd, word, mine));
