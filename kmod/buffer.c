@@ -122,9 +122,11 @@ int sabuf_user_charge_owners(kuid_t uid, unsigned int n)
 	user = sabuf_user_find(uid);
 	if (n > limit || (user && user->owners > limit - n))
 		ret = -ENOSPC;
-	else if (!user && !(user = sabuf_user_new(uid)))
+	else if (!user)
+		user = sabuf_user_new(uid);
+	if (!ret && !user)
 		ret = -ENOMEM;
-	else
+	if (!ret)
 		user->owners += n;
 	mutex_unlock(&sabuf_registry_lock);
 	return ret;

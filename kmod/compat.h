@@ -143,13 +143,16 @@ static inline void sabuf_hrtimer_setup(struct hrtimer *timer,
 }
 
 /*
- * 6.14 gave the sched_process_exit tracepoint a second argument
- * (group_dead); a probe's prototype must match the tracepoint's.
+ * The sched_process_exit tracepoint gained a second argument (group_dead)
+ * after 6.12 (7.2 has it; 6.14 is our reading of when). A probe's
+ * prototype must match the tracepoint's exactly (kCFI checks the call).
  */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 14, 0)
-#define SABUF_TP_EXIT_EXTRA_ARGS , bool group_dead
+#define SABUF_TP_EXIT_PROBE(name, task) \
+	void name(void *data, struct task_struct *task, bool group_dead)
 #else
-#define SABUF_TP_EXIT_EXTRA_ARGS
+#define SABUF_TP_EXIT_PROBE(name, task) \
+	void name(void *data, struct task_struct *task)
 #endif
 
 #endif /* SABUF_COMPAT_H */

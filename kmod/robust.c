@@ -204,7 +204,7 @@ static void sabuf_reap(struct work_struct *work)
 	}
 }
 
-static void sabuf_probe_exit(void *data, struct task_struct *p SABUF_TP_EXIT_EXTRA_ARGS)
+static SABUF_TP_EXIT_PROBE(sabuf_probe_exit, p)
 {
 	sabuf_thread_gone(p->pid);
 }

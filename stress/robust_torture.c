@@ -9,7 +9,17 @@
  * worker every few milliseconds and starts a new one. A locker that gets
  * EOWNERDEAD repairs the sum from the journal and calls
  * sabuf_mutex_consistent(). Phase "threads": the same with threads, some
- * of which exit (pthread_exit) in the middle of the critical section.
+ * of which exit in the middle of the critical section.
+ *
+ * Every way an owner can end (DESIGN.md "Owner death, exactly"): workers
+ * are started by fork(), _Fork() and a raw clone(SIGCHLD) in turn, from a
+ * parent that holds an owner id of its own (a child that kept it would
+ * share the parent's id, and two holders would break the sum); some
+ * workers keep a CLONE_VM|CLONE_FILES child alive (their death must be
+ * seen all the same) and some exec /bin/true in the middle of a move;
+ * threads exit mid-move by pthread_exit() and by a raw SYS_exit (no
+ * destructors), and some unshare their fd table first (which must not
+ * kill the other threads' ownership).
  *
  * Checks, each fatal: the mutex never wedges (no acquisition for 30 s is a
  * failure), never becomes ENOTRECOVERABLE, every EOWNERDEAD is repaired,
@@ -27,6 +37,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -73,11 +85,11 @@ static void error(struct bank *bk, int err)
 	sabuf_store(&bk->last_error, err);
 }
 
-/*
- * One acquisition. @die_inside: 1 for a thread that exits in the middle of
- * the critical section (pthread_exit), 0 otherwise.
- */
-static void one(struct sabuf *sb, struct bank *bk, uint64_t *seed, int die_inside)
+/* How one() ends the caller in the middle of a move, holding the lock. */
+enum death { LIVE, PTHREAD_EXIT, RAW_EXIT, EXEC };
+
+/* One acquisition; @die_inside: how the caller dies mid-move, or LIVE. */
+static void one(struct sabuf *sb, struct bank *bk, uint64_t *seed, enum death die_inside)
 {
 	int64_t x = (int64_t)(rnd(seed) % 100) + 1;
 	int r = sabuf_mutex_lock(sb, &bk->lock);
@@ -107,8 +119,18 @@ static void one(struct sabuf *sb, struct bank *bk, uint64_t *seed, int die_insid
 	/* a little work mid-move, so that deaths land here too */
 	for (volatile int64_t spin = 0; spin < x * 20; spin++)
 		;
-	if (die_inside)
-		pthread_exit(NULL);		/* holding it, mid-move */
+	switch (die_inside) {		/* holding it, mid-move */
+	case PTHREAD_EXIT:
+		pthread_exit(NULL);
+	case RAW_EXIT:
+		syscall(SYS_exit, 0);	/* this thread only, no destructors */
+		break;
+	case EXEC:
+		execl("/bin/true", "true", (char *)NULL);
+		_exit(0);		/* no /bin/true: a plain death then */
+	case LIVE:
+		break;
+	}
 	bk->b += x;
 	bk->in_flight = 0;
 	bk->b -= x;			/* and back, to stay in range */
@@ -119,10 +141,24 @@ static void one(struct sabuf *sb, struct bank *bk, uint64_t *seed, int die_insid
 		error(bk, -r);
 }
 
-static int worker_process(struct sabuf *sb, struct bank *bk, uint64_t seed)
+static int clone_vm_sleeper(void *arg)
 {
+	(void)arg;
+	for (;;)
+		pause();
+	return 0;
+}
+
+static int worker_process(struct sabuf *sb, struct bank *bk, uint64_t seed, pid_t *sharer)
+{
+	static char stack[64 * 1024];
+
+	/* one in four keeps its address space and fd table alive in a child */
+	if (rnd(&seed) % 4 == 0)
+		*sharer = clone(clone_vm_sleeper, stack + sizeof(stack),
+				CLONE_VM | CLONE_FILES | SIGCHLD, NULL);
 	while (!sabuf_load(&bk->stop))
-		one(sb, bk, &seed, 0);
+		one(sb, bk, &seed, rnd(&seed) % 300 == 0 ? EXEC : LIVE);
 	return 0;
 }
 
@@ -136,8 +172,14 @@ static void *worker_thread(void *p)
 {
 	struct thread_arg *t = p;
 
-	while (!sabuf_load(&t->bk->stop))
-		one(t->sb, t->bk, &t->seed, rnd(&t->seed) % 2000 == 0);
+	/* its own fd table: its end must not kill the others' ownership */
+	if (rnd(&t->seed) % 4 == 0 && unshare(CLONE_FILES))
+		error(t->bk, errno);
+	while (!sabuf_load(&t->bk->stop)) {
+		uint64_t r = rnd(&t->seed) % 4000;
+
+		one(t->sb, t->bk, &t->seed, r == 0 ? PTHREAD_EXIT : r == 1 ? RAW_EXIT : LIVE);
+	}
 	return NULL;
 }
 
@@ -189,18 +231,42 @@ struct procs {
 	struct sabuf *sb;
 	struct bank *bk;
 	pid_t pid[WORKERS];
+	pid_t *sharer;			/* [WORKERS], in the buffer: CLONE_VM children */
 	uint64_t seed;
-	int64_t kills;
+	int64_t kills, spawns;
 };
 
-static pid_t spawn(struct procs *p)
+/* fork(), _Fork() (no atfork handlers) and a raw clone, in turn. */
+static pid_t spawn(struct procs *p, int slot)
 {
 	uint64_t seed = rnd(&p->seed) | 1;
-	pid_t pid = fork();
+	pid_t pid;
 
+	switch (p->spawns++ % 3) {
+	case 0:
+		pid = fork();
+		break;
+	case 1:
+		pid = _Fork();
+		break;
+	default:
+		pid = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+		break;
+	}
 	if (pid == 0)
-		_exit(worker_process(p->sb, p->bk, seed));
+		_exit(worker_process(p->sb, p->bk, seed, &p->sharer[slot]));
 	return pid;
+}
+
+static void reap_slot(struct procs *p, int i)
+{
+	pid_t sharer;
+
+	kill(p->pid[i], SIGKILL);
+	waitpid(p->pid[i], NULL, 0);
+	sharer = __atomic_exchange_n(&p->sharer[i], 0, __ATOMIC_SEQ_CST);
+	if (sharer > 0)
+		kill(sharer, SIGKILL);	/* reparented: init reaps it */
 }
 
 /* Every few ms: kill a random worker and start another. */
@@ -210,10 +276,9 @@ static void killer_tick(void *arg)
 	int i;
 
 	i = (int)(rnd(&p->seed) % WORKERS);
-	kill(p->pid[i], SIGKILL);
-	waitpid(p->pid[i], NULL, 0);
+	reap_slot(p, i);
 	p->kills++;
-	p->pid[i] = spawn(p);
+	p->pid[i] = spawn(p, i);
 }
 
 static int check_end(struct sabuf *sb, struct bank *bk, const char *phase)
@@ -265,7 +330,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("robust_torture: seed %#llx, %lld acquisitions per phase\n",
 	       (unsigned long long)seed, (long long)target);
-	r = sabuf_create(sizeof(*bk), &sb);
+	r = sabuf_create(sizeof(*bk) + WORKERS * sizeof(pid_t), &sb);
 	if (r == -ENOENT) {
 		printf("robust_torture: no /dev/sabuf: skip\n");
 		return 4;
@@ -276,21 +341,29 @@ int main(int argc, char **argv)
 	}
 	bk = sabuf_data(sb);
 	bk->a = TOTAL;
+	/*
+	 * The parent takes an owner id of its own first: a child started
+	 * without atfork handlers that kept it would hold with the parent's.
+	 */
+	r = sabuf_mutex_lock(sb, &bk->lock);
+	if (r || sabuf_mutex_unlock(sb, &bk->lock)) {
+		printf("robust_torture: first lock: %s\n", strerror(-r));
+		return 1;
+	}
 
 	/* processes, killed at random */
 	p.sb = sb;
 	p.bk = bk;
+	p.sharer = (pid_t *)(bk + 1);
 	p.seed = seed | 1;
 	start = now_ns();
 	for (int i = 0; i < WORKERS; i++)
-		p.pid[i] = spawn(&p);
+		p.pid[i] = spawn(&p, i);
 	fail |= watch(bk, target, seconds ? start + seconds * 1000000000LL : 0,
 		      "processes", killer_tick, &p);
 	sabuf_store(&bk->stop, 1);
-	for (int i = 0; i < WORKERS; i++) {
-		kill(p.pid[i], SIGKILL);
-		waitpid(p.pid[i], NULL, 0);
-	}
+	for (int i = 0; i < WORKERS; i++)
+		reap_slot(&p, i);
 	if (!fail)
 		fail |= check_end(sb, bk, "processes");
 	printf("robust_torture: processes: %lld acquisitions, %lld kills, %lld EOWNERDEAD, %lld repaired, %.1f s\n",
