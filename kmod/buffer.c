@@ -70,7 +70,7 @@ static int sabuf_user_charge(kuid_t uid, u64 bytes)
 	if (bytes > limit || (user && user->bytes > limit - bytes))
 		return -EDQUOT;
 	if (!user) {
-		user = kzalloc(sizeof(*user), GFP_KERNEL);
+		user = kzalloc(sizeof(*user), GFP_KERNEL_ACCOUNT);
 		if (!user)
 			return -ENOMEM;
 		user->uid = uid;
@@ -240,7 +240,8 @@ long sabuf_ioctl_create(struct sabuf_handle *h, const struct sabuf_create *args)
 	mutex_init(&buf->grow_lock);
 	spin_lock_init(&buf->files_lock);
 	INIT_LIST_HEAD(&buf->files);
-	xa_init(&buf->queues);
+	/* Its nodes are charged to the memory cgroup of the waiter that needs them. */
+	xa_init_flags(&buf->queues, XA_FLAGS_ACCOUNT);
 
 	mutex_lock(&sabuf_registry_lock);
 	ret = sabuf_user_charge(uid, charge);
@@ -278,7 +279,7 @@ long sabuf_ioctl_create(struct sabuf_handle *h, const struct sabuf_create *args)
 	buf->creator = get_pid(task_tgid(current));
 	buf->created_ns = ktime_get_real_ns();
 
-	ret = xa_err(xa_store(&sabuf_buffers, buf->id, buf, GFP_KERNEL));
+	ret = xa_err(xa_store(&sabuf_buffers, buf->id, buf, GFP_KERNEL_ACCOUNT));
 	if (ret) {
 		put_pid(buf->creator);
 		goto out_backing;

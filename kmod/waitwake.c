@@ -189,8 +189,11 @@ static struct sabuf_queue *queue_find(struct sabuf_bucket *hb, const struct sabu
 
 /*
  * Make @q (from the bucket's spare or *@fresh) the queue of (buf, offset):
- * into the bucket and into the buffer's index. The index's node may need
- * an allocation (rarely: one node covers 64 indices); it fails cleanly.
+ * into the bucket and into the buffer's index. The caller reserved the
+ * index's slot before it took the lock (sabuf_enqueue()), so the store
+ * allocates nothing; if the reservation went meanwhile (its queue came and
+ * went), the store may try without sleeping and without the atomic
+ * reserves, and fails cleanly: the caller reserves again, unlocked.
  */
 static struct sabuf_queue *queue_create(struct sabuf_bucket *hb, struct sabuf_buffer *buf,
 					u64 offset, struct sabuf_queue **fresh)
@@ -198,7 +201,7 @@ static struct sabuf_queue *queue_create(struct sabuf_bucket *hb, struct sabuf_bu
 	struct sabuf_queue *q = hb->spare ?: *fresh;
 
 	lockdep_assert_held(&hb->lock);
-	if (xa_err(xa_store(&buf->queues, offset >> 2, q, GFP_ATOMIC | __GFP_NOWARN)))
+	if (xa_err(xa_store(&buf->queues, offset >> 2, q, GFP_NOWAIT | __GFP_NOWARN)))
 		return ERR_PTR(-ENOMEM);
 	if (q == hb->spare)
 		hb->spare = NULL;
@@ -610,6 +613,22 @@ struct sabuf_enqueue {
 };
 
 /*
+ * Reserve the slot of index @idx in @buf's queue index, unlocked, so that
+ * storing a queue there under the bucket lock allocates nothing: the
+ * index's nodes are charged to the caller's memory cgroup (XA_FLAGS_ACCOUNT)
+ * and may reclaim, never drawn from atomic reserves. A slot that holds a
+ * queue already needs nothing. True when a reservation was made (to be
+ * released if unused), false when none was needed; -ENOMEM as *@err.
+ */
+static bool sabuf_queue_reserve(struct sabuf_buffer *buf, unsigned long idx, int *err)
+{
+	if (xa_load(&buf->queues, idx))
+		return false;
+	*err = xa_reserve(&buf->queues, idx, GFP_KERNEL_ACCOUNT);
+	return !*err;
+}
+
+/*
  * Raise the index's counter, (A), then under the bucket lock queue @w if
  * nothing in @e stops it. 0: queued. Else nothing is queued and the
  * counter is down again: -EAGAIN (the word differs), -EOWNERDEAD,
@@ -619,9 +638,15 @@ static long sabuf_enqueue(const struct sabuf_enqueue *e, struct sabuf_waiter *w)
 {
 	struct sabuf_bucket *hb = wait_queue_for_offset(e->buf, e->offset);
 	atomic_t *counter = waiter_counter_for_offset(e->buf, e->offset);
+	unsigned long idx = e->offset >> 2;
 	struct sabuf_queue *fresh = NULL, *q;
+	bool reserved;
+	int err = 0;
 	long ret = 0;
 
+	reserved = sabuf_queue_reserve(e->buf, idx, &err);
+	if (err)
+		return err;
 	atomic64_inc(&e->buf->waits);
 	atomic_inc(counter);
 	smp_mb__after_atomic();		/* Full barrier (A), see the ordering comment above. */
@@ -647,8 +672,13 @@ retry:
 		goto out;
 	}
 	if (IS_ERR(q)) {
-		ret = PTR_ERR(q);
-		goto out_unlock;
+		/* The reservation went with a queue meanwhile: make it again, unlocked. */
+		spin_unlock(&hb->lock);
+		reserved |= sabuf_queue_reserve(e->buf, idx, &err);
+		if (!err)
+			goto retry;
+		ret = err;
+		goto out;
 	}
 	queue_add(hb, q, w);
 	waiter_totals_add(e->buf, e->kind, 1);
@@ -659,6 +689,9 @@ out_unlock:
 out:
 	if (ret)
 		atomic_dec(counter);
+	/* Unused: gone (a queue stored there since is left alone). */
+	if (reserved)
+		xa_release(&e->buf->queues, idx);
 	if (unlikely(fresh))	/* (not a call to kfree(NULL) on every wait) */
 		kfree(fresh);
 	return ret;
@@ -1022,10 +1055,14 @@ long sabuf_ioctl_wait_any(const struct sabuf_wait_any *args)
 		return -EINVAL;
 	if (args->clockid != CLOCK_MONOTONIC && args->clockid != CLOCK_REALTIME)
 		return -EINVAL;
-	uitems = memdup_user(u64_to_user_ptr(args->items), n * sizeof(*uitems));
-	if (IS_ERR(uitems))
-		return PTR_ERR(uitems);
-	items = kcalloc(n, sizeof(*items), GFP_KERNEL);
+	/* Both arrays charged to the caller's memory cgroup (memdup_user's are not). */
+	uitems = kmalloc_array(n, sizeof(*uitems), GFP_KERNEL_ACCOUNT);
+	if (!uitems)
+		return -ENOMEM;
+	ret = -EFAULT;
+	if (copy_from_user(uitems, u64_to_user_ptr(args->items), n * sizeof(*uitems)))
+		goto out_uitems;
+	items = kcalloc(n, sizeof(*items), GFP_KERNEL_ACCOUNT);
 	ret = -ENOMEM;
 	if (!items)
 		goto out_uitems;
