@@ -38,6 +38,9 @@ MODULE_PARM_DESC(handoff_spin_ns, "Longest spin of a notify-and-wait while its p
 module_param_named(max_waitset_waits, sabuf_max_waitset_waits, uint, 0644);
 MODULE_PARM_DESC(max_waitset_waits, "Pending asynchronous waits one waitset may hold (default 1048576)");
 
+module_param_named(max_user_waits, sabuf_max_user_waits, uint, 0644);
+MODULE_PARM_DESC(max_user_waits, "Asynchronous waits, pending or settled and unread, one uid may hold over all its waitsets (default: 1/25 of RAM at ~256 bytes each)");
+
 static int sabuf_open(struct inode *inode, struct file *file)
 {
 	struct sabuf_handle *h = sabuf_handle_alloc(file);

@@ -181,8 +181,21 @@ void sabuf_waiter_unqueue(struct sabuf_buffer *buf, u64 offset, struct sabuf_wai
 
 extern unsigned int sabuf_handoff_spin_ns;
 
+/* user.c: per-uid counts for the per-uid limits */
+enum sabuf_uid_res {
+	SABUF_UID_WAITS,	/* asynchronous waits pending or unread (max_user_waits) */
+	SABUF_UID_NR_RES
+};
+
+struct sabuf_uid;
+struct sabuf_uid *sabuf_uid_get(kuid_t uid);
+void sabuf_uid_put(struct sabuf_uid *u);
+int sabuf_uid_charge(struct sabuf_uid *u, enum sabuf_uid_res res, unsigned int limit);
+void sabuf_uid_uncharge(struct sabuf_uid *u, enum sabuf_uid_res res);
+
 /* waitset.c */
 extern unsigned int sabuf_max_waitset_waits;
+extern unsigned int sabuf_max_user_waits;
 int sabuf_waitset_init(void);
 void sabuf_waitset_exit(void);
 long sabuf_ioctl_waitset_create(const struct sabuf_waitset_create *args);
