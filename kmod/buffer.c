@@ -242,6 +242,9 @@ long sabuf_ioctl_create(struct sabuf_handle *h, const struct sabuf_create *args)
 	INIT_LIST_HEAD(&buf->files);
 	/* Its nodes are charged to the memory cgroup of the waiter that needs them. */
 	xa_init_flags(&buf->queues, XA_FLAGS_ACCOUNT);
+	ret = sabuf_queues_init(buf);
+	if (ret)
+		goto out_free;
 
 	mutex_lock(&sabuf_registry_lock);
 	ret = sabuf_user_charge(uid, charge);
@@ -299,6 +302,7 @@ out_uncharge:
 	sabuf_user_uncharge(uid, charge);
 	mutex_unlock(&sabuf_registry_lock);
 out_free:
+	sabuf_queues_release(buf);
 	mutex_destroy(&buf->grow_lock);
 	kfree(buf);
 out_unlock:

@@ -36,6 +36,7 @@
 struct file;
 struct page;
 struct pid;
+struct sabuf_bucket;
 
 /*
  * The read-only page mapped after the data: SABUF_COUNTER_SLOTS waiter
@@ -79,8 +80,13 @@ struct sabuf_buffer {
 	atomic64_t waits;		/* SABUF_IOC_WAIT calls that slept or checked */
 	atomic64_t notifies;		/* SABUF_IOC_NOTIFY calls */
 
-	/* Non-empty wait queues by offset >> 2, for introspection (waitwake.c). */
+	/*
+	 * Wait queues by offset >> 2 (waitwake.c): each slot is stored and
+	 * erased under its bucket's lock (one of @buckets, hashed by offset),
+	 * read under RCU by introspection.
+	 */
 	struct xarray queues;
+	struct sabuf_bucket *buckets;	/* the buffer's own queue locks (waitwake.c) */
 
 	struct list_head files;		/* sabuf_handle.node; @files_lock */
 	spinlock_t files_lock;
@@ -224,6 +230,7 @@ static __always_inline int sabuf_args_in_write(void *dst, size_t ksize, size_t v
 	sabuf_args_in_write(&(args), sizeof(args), VER0, cmd, uarg)
 
 bool sabuf_queue_next(struct sabuf_buffer *buf, u64 *offset, u32 *len);
+int sabuf_queues_init(struct sabuf_buffer *buf);
 void sabuf_queues_release(struct sabuf_buffer *buf);
 
 /* netlink.c */
