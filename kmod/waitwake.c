@@ -22,7 +22,9 @@
  * (A) and (B) forbid the outcome where CPU 0 reads the old word AND CPU 1
  * reads a zero counter (the store-buffering pattern). So either CPU 0 sees
  * the new word and does not sleep, or CPU 1 sees the counter raised and
- * enters the kernel. There, the bucket lock orders the two: if the waiter
+ * enters the kernel. (The waiter also reads the word once after (A) and
+ * before the lock: if it differs already, "not-equal" is final, and it
+ * returns without the lock, as it would have under it.) There, the bucket lock orders the two: if the waiter
  * queued first, notify finds it; if notify held the lock first, its store
  * to the word came before its unlock, which comes before the waiter's lock,
  * so the waiter reads the new word and does not sleep. A counter is only
@@ -706,16 +708,23 @@ static long sabuf_enqueue(const struct sabuf_enqueue *e, struct sabuf_waiter *w)
 	atomic_t *counter = waiter_counter_for_offset(e->buf, e->offset);
 	unsigned long idx = e->offset >> 2;
 	struct sabuf_queue *fresh = NULL, *q;
-	bool reserved;
+	bool reserved = false;
 	int err = 0;
 	long ret = 0;
 
-	reserved = sabuf_queue_reserve(e->buf, idx, &err);
-	if (err)
-		return err;
 	atomic64_inc(&e->buf->waits);
 	atomic_inc(counter);
 	smp_mb__after_atomic();		/* Full barrier (A), see the ordering comment above. */
+	/* A word that differs after (A) is the answer the lock would give: no slot, no lock. */
+	if (sabuf_read_word(e->page, e->offset, e->size) != e->expected) {
+		ret = -EAGAIN;
+		goto out;
+	}
+	reserved = sabuf_queue_reserve(e->buf, idx, &err);
+	if (err) {
+		ret = err;
+		goto out;
+	}
 retry:
 	spin_lock(&hb->lock);
 	if (sabuf_read_word(e->page, e->offset, e->size) != e->expected)
