@@ -22,14 +22,15 @@
  * (A) and (B) forbid the outcome where CPU 0 reads the old word AND CPU 1
  * reads a zero counter (the store-buffering pattern). So either CPU 0 sees
  * the new word and does not sleep, or CPU 1 sees the counter raised and
- * enters the kernel. (The waiter also reads the word once after (A) and
- * before the lock: if it differs already, "not-equal" is final, and it
- * returns without the lock, as it would have under it.) There, the bucket lock orders the two: if the waiter
+ * enters the kernel. There, the bucket lock orders the two: if the waiter
  * queued first, notify finds it; if notify held the lock first, its store
  * to the word came before its unlock, which comes before the waiter's lock,
  * so the waiter reads the new word and does not sleep. A counter is only
  * lowered after its waiter has left the queue, so reading 0 means nobody
- * is queued who could have read the old word.
+ * is queued who could have read the old word. (The waiter also reads the
+ * word once after (A) and before the lock: if it differs already,
+ * "not-equal" is final, and it returns without the lock, as it would have
+ * under it.)
  *
  * Waking, outside the bucket lock. A sleeper lives on its own stack. The
  * notifier, under the bucket lock, claims each sleeper it picks (QUEUED ->
