@@ -166,7 +166,7 @@ struct row {
 	int inverse;		/* the _speedup_ key */
 	enum goal goal;
 	double target;
-	enum { TIME, INSTR, COUNT, BYTES } unit;
+	enum { TIME, INSTR, COUNT, BYTES, FRACTION } unit;
 };
 
 static const struct row rows[] = {
@@ -250,6 +250,12 @@ static const struct row rows[] = {
 	  "munmap+close (THP)", 0, NONE, 0, TIME },
 	{ "kernel_bytes_per_buffer", "kernel bytes per buffer", "kernel_bytes_per_buffer", "memfd",
 	  "memfd (4 KiB)", 0, NONE, 0, BYTES },
+	{ "neighbour_notify_slowdown", "notify, nobody queued, 10^5 waits next door", "neighbour_notify",
+	  "alone", "the same alone", 0, AT_MOST, 1.2, TIME },
+	{ "neighbour_wait_notequal_slowdown", "kernel wait EAGAIN, 10^5 waits next door",
+	  "neighbour_wait_notequal", "alone", "the same alone", 0, AT_MOST, 1.2, TIME },
+	{ "notify_all_max_stall_fraction", "longest probe stall / notify-all of 10^5",
+	  "notify_all_stall", NULL, NULL, 0, AT_MOST, 0.01, FRACTION },
 };
 
 static double row_value(const struct row *r, double *sabuf, double *peer, int *n)
@@ -263,6 +269,7 @@ static double row_value(const struct row *r, double *sabuf, double *peer, int *n
 		*sabuf = named(counts, ncounts, r->bench);
 		*n = isnan(*sabuf) ? 0 : 1;
 		return *sabuf;
+	case FRACTION:
 	case BYTES:
 		*sabuf = peer_median(r->bench, "sabuf", n);
 		*peer = r->peer ? peer_median(r->bench, r->peer, &np) : NAN;
@@ -285,6 +292,7 @@ static const char *fmt_value(const struct row *r, double v, char *buf, size_t le
 	switch (r->unit) {
 	case COUNT: snprintf(buf, len, "%.0f", v); break;
 	case BYTES: snprintf(buf, len, "%.0f B", v); break;
+	case FRACTION: snprintf(buf, len, "%.4f", v); break;
 	case INSTR: snprintf(buf, len, "%.0f Ir", v); break;
 	default: return fmt_time(v, buf, len);
 	}

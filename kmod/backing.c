@@ -20,9 +20,20 @@
  * OOM kill, and never a SIGBUS later. They may be swapped out afterwards
  * like any shmem page; a fault or a wait brings them back.
  *
+ * No path reaches the pages: the backing file is a mapping's vm_file, so
+ * /proc/PID/map_files (CAP_CHECKPOINT_RESTORE) could name it, and a reopen
+ * would bypass a read-only handle (write, truncate: a SIGBUS for every
+ * holder). Its inode has mode 0 and inode operations of its own, shmem's
+ * with a ->permission that refuses every open, truncate, or xattr by path
+ * to a caller without CAP_SYS_ADMIN (who can read any memory anyway).
+ * The kernel's own uses of the file (mmap through a sabuf handle, reading
+ * pages in) never ask for permission.
+ *
  * Locking: none of our own. The inode lock guards i_size; the page cache
  * guards its pages. Callers serialize create and grow of one buffer.
+ * sabuf_backing_iops is written once, at module init.
  */
+#include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
@@ -37,20 +48,58 @@
 /* Our tmpfs (huge=within_size), or NULL: then the kernel's internal one. */
 static struct vfsmount *sabuf_mnt;
 
+/* shmem's inode operations, but for ->permission (written at init). */
+static struct inode_operations sabuf_backing_iops __ro_after_init;
+
+static int sabuf_backing_permission(SABUF_IDMAP_ARG, struct inode *inode, int mask)
+{
+	return capable(CAP_SYS_ADMIN) ? 0 : -EACCES;
+}
+
+static struct file *sabuf_backing_file(const char *name)
+{
+	/* VM_NORESERVE: pages are accounted as they are allocated (populate). */
+	struct file *file = sabuf_shmem_file_setup(sabuf_mnt, name, 0);
+
+	/* shmem says ENOSPC when it cannot get an inode: for us that is memory */
+	if (IS_ERR(file) && PTR_ERR(file) == -ENOSPC)
+		return ERR_PTR(-ENOMEM);
+	return file;
+}
+
+/* Learn shmem's inode operations from a file of our own. */
+static int __init sabuf_backing_iops_init(void)
+{
+	struct file *probe = sabuf_backing_file("sabuf:probe");
+
+	if (IS_ERR(probe))
+		return PTR_ERR(probe);
+	sabuf_backing_iops = *file_inode(probe)->i_op;
+	sabuf_backing_iops.permission = sabuf_backing_permission;
+	fput(probe);
+	return 0;
+}
+
 int __init sabuf_backing_init(void)
 {
 	struct file_system_type *type = get_fs_type("tmpfs");
 	char opts[] = "huge=within_size";	/* writable: the parser cuts it up */
 	struct vfsmount *mnt;
+	int ret;
 
 	if (!type)
-		return 0;
+		return sabuf_backing_iops_init();
 	/* Without CONFIG_TRANSPARENT_HUGEPAGE tmpfs refuses huge=: no THP then. */
 	mnt = vfs_kern_mount(type, SB_KERNMOUNT, type->name, opts);
 	if (IS_ERR(mnt))
 		mnt = vfs_kern_mount(type, SB_KERNMOUNT, type->name, NULL);
 	sabuf_mnt = IS_ERR(mnt) ? NULL : mnt;
-	return 0;
+	ret = sabuf_backing_iops_init();
+	if (ret && sabuf_mnt) {
+		kern_unmount(sabuf_mnt);
+		sabuf_mnt = NULL;
+	}
+	return ret;
 }
 
 void sabuf_backing_exit(void)
@@ -62,16 +111,18 @@ void sabuf_backing_exit(void)
 /* A new, empty backing file that may grow to @max_bytes. */
 struct file *sabuf_backing_create(u64 id, u64 max_bytes)
 {
+	struct inode *inode;
+	struct file *file;
 	char name[32];
 
-	struct file *file;
-
 	snprintf(name, sizeof(name), "sabuf:%llu", id);
-	/* VM_NORESERVE: pages are accounted as they are allocated (populate). */
-	file = sabuf_shmem_file_setup(sabuf_mnt, name, 0);
-	/* shmem says ENOSPC when it cannot get an inode: for us that is memory */
-	if (IS_ERR(file) && PTR_ERR(file) == -ENOSPC)
-		return ERR_PTR(-ENOMEM);
+	file = sabuf_backing_file(name);
+	if (IS_ERR(file))
+		return file;
+	/* Unreachable by path (see the top): nobody has looked at it yet. */
+	inode = file_inode(file);
+	inode->i_mode = S_IFREG;
+	inode->i_op = &sabuf_backing_iops;
 	return file;
 }
 

@@ -41,12 +41,11 @@ static u64 sabuf_next_id = 1;		/* sabuf_registry_lock */
 
 extern const struct file_operations sabuf_fops;	/* main.c */
 
-/* One user's live bytes and owner ids; an entry exists while either is non-zero. */
+/* One user's live bytes; an entry exists while its bytes are non-zero. */
 struct sabuf_user {
 	struct list_head node;	/* in sabuf_users */
 	kuid_t uid;
 	u64 bytes;
-	unsigned int owners;	/* live robust owner ids (robust.c) */
 };
 
 static struct sabuf_user *sabuf_user_find(kuid_t uid)
@@ -60,18 +59,6 @@ static struct sabuf_user *sabuf_user_find(kuid_t uid)
 	return NULL;
 }
 
-static struct sabuf_user *sabuf_user_new(kuid_t uid)
-{
-	struct sabuf_user *user = kzalloc(sizeof(*user), GFP_KERNEL_ACCOUNT);
-
-	lockdep_assert_held(&sabuf_registry_lock);
-	if (user) {
-		user->uid = uid;
-		list_add(&user->node, &sabuf_users);
-	}
-	return user;
-}
-
 /* Charge @bytes to @uid against max_user_bytes. */
 static int sabuf_user_charge(kuid_t uid, u64 bytes)
 {
@@ -83,20 +70,14 @@ static int sabuf_user_charge(kuid_t uid, u64 bytes)
 	if (bytes > limit || (user && user->bytes > limit - bytes))
 		return -EDQUOT;
 	if (!user) {
-		user = sabuf_user_new(uid);
+		user = kzalloc(sizeof(*user), GFP_KERNEL_ACCOUNT);
 		if (!user)
 			return -ENOMEM;
+		user->uid = uid;
+		list_add(&user->node, &sabuf_users);
 	}
 	user->bytes += bytes;
 	return 0;
-}
-
-static void sabuf_user_put_if_idle(struct sabuf_user *user)
-{
-	if (!user->bytes && !user->owners) {
-		list_del(&user->node);
-		kfree(user);
-	}
 }
 
 static void sabuf_user_uncharge(kuid_t uid, u64 bytes)
@@ -108,43 +89,10 @@ static void sabuf_user_uncharge(kuid_t uid, u64 bytes)
 	if (WARN_ON_ONCE(!user || user->bytes < bytes))
 		return;
 	user->bytes -= bytes;
-	sabuf_user_put_if_idle(user);
-}
-
-/* Charge @n owner ids to @uid against max_user_owners (robust.c). */
-int sabuf_user_charge_owners(kuid_t uid, unsigned int n)
-{
-	unsigned int limit = READ_ONCE(sabuf_max_user_owners);
-	struct sabuf_user *user;
-	int ret = 0;
-
-	mutex_lock(&sabuf_registry_lock);
-	user = sabuf_user_find(uid);
-	if (n > limit || (user && user->owners > limit - n))
-		ret = -ENOSPC;
-	else if (!user)
-		user = sabuf_user_new(uid);
-	if (!ret && !user)
-		ret = -ENOMEM;
-	if (!ret)
-		user->owners += n;
-	mutex_unlock(&sabuf_registry_lock);
-	return ret;
-}
-
-void sabuf_user_uncharge_owners(kuid_t uid, unsigned int n)
-{
-	struct sabuf_user *user;
-
-	if (!n)
-		return;
-	mutex_lock(&sabuf_registry_lock);
-	user = sabuf_user_find(uid);
-	if (!WARN_ON_ONCE(!user || user->owners < n)) {
-		user->owners -= n;
-		sabuf_user_put_if_idle(user);
+	if (!user->bytes) {
+		list_del(&user->node);
+		kfree(user);
 	}
-	mutex_unlock(&sabuf_registry_lock);
 }
 
 struct sabuf_handle *sabuf_handle_alloc(struct file *file)
@@ -292,7 +240,11 @@ long sabuf_ioctl_create(struct sabuf_handle *h, const struct sabuf_create *args)
 	mutex_init(&buf->grow_lock);
 	spin_lock_init(&buf->files_lock);
 	INIT_LIST_HEAD(&buf->files);
-	xa_init(&buf->queues);
+	/* Its nodes are charged to the memory cgroup of the waiter that needs them. */
+	xa_init_flags(&buf->queues, XA_FLAGS_ACCOUNT);
+	ret = sabuf_queues_init(buf);
+	if (ret)
+		goto out_free;
 
 	mutex_lock(&sabuf_registry_lock);
 	ret = sabuf_user_charge(uid, charge);
@@ -330,7 +282,7 @@ long sabuf_ioctl_create(struct sabuf_handle *h, const struct sabuf_create *args)
 	buf->creator = get_pid(task_tgid(current));
 	buf->created_ns = ktime_get_real_ns();
 
-	ret = xa_err(xa_store(&sabuf_buffers, buf->id, buf, GFP_KERNEL));
+	ret = xa_err(xa_store(&sabuf_buffers, buf->id, buf, GFP_KERNEL_ACCOUNT));
 	if (ret) {
 		put_pid(buf->creator);
 		goto out_backing;
@@ -350,6 +302,7 @@ out_uncharge:
 	sabuf_user_uncharge(uid, charge);
 	mutex_unlock(&sabuf_registry_lock);
 out_free:
+	sabuf_queues_release(buf);
 	mutex_destroy(&buf->grow_lock);
 	kfree(buf);
 out_unlock:

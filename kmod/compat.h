@@ -96,6 +96,13 @@ static inline struct file *sabuf_shmem_file_setup(struct vfsmount *mnt, const ch
 	return shmem_file_setup(name, size, flags);
 }
 
+/* The first argument of an inode's ->permission: 6.3 made it a struct mnt_idmap. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#define SABUF_IDMAP_ARG struct mnt_idmap *idmap
+#else
+#define SABUF_IDMAP_ARG struct user_namespace *mnt_userns
+#endif
+
 /* 6.16 renamed call_mmap() (a file's own ->mmap) to vfs_mmap(). */
 static inline int sabuf_vfs_mmap(struct file *file, struct vm_area_struct *vma)
 {

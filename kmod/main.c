@@ -41,6 +41,9 @@ MODULE_PARM_DESC(max_waitset_waits, "Pending asynchronous waits one waitset may 
 module_param_named(max_user_owners, sabuf_max_user_owners, uint, 0644);
 MODULE_PARM_DESC(max_user_owners, "Live robust owner ids of one user, root included (default 65536)");
 
+module_param_named(max_user_waits, sabuf_max_user_waits, uint, 0644);
+MODULE_PARM_DESC(max_user_waits, "Asynchronous waits, pending or settled and unread, one uid may hold over all its waitsets (default: 1/25 of RAM at ~256 bytes each)");
+
 static int sabuf_open(struct inode *inode, struct file *file)
 {
 	struct sabuf_handle *h = sabuf_handle_alloc(file);

@@ -85,8 +85,7 @@ struct sabuf_life {
 	struct pid *thread;		/* the thread (referenced) */
 	bool dead;			/* set once, before @wq is woken */
 	wait_queue_head_t wq;		/* robust waiters sleeping on this thread */
-	kuid_t uid;			/* charged for @nr_owners */
-	unsigned int nr_owners;
+	struct sabuf_uid *user;		/* its uid's counts: each of its ids is charged */
 	struct sabuf_owner *owners;	/* the thread's ids, newest first */
 	refcount_t ref;			/* sabuf_lives' (until reaped), each owner's */
 	struct llist_node reap;		/* on sabuf_reap_list once dead */
@@ -112,6 +111,7 @@ static void sabuf_life_put(struct sabuf_life *life)
 {
 	if (refcount_dec_and_test(&life->ref)) {
 		put_pid(life->thread);
+		sabuf_uid_put(life->user);
 		kfree_rcu(life, rcu);
 	}
 }
@@ -193,10 +193,10 @@ static void sabuf_reap(struct work_struct *work)
 	llist_for_each_entry_safe(life, tmp, list, reap) {
 		struct sabuf_owner *o = life->owners, *next;
 
-		sabuf_user_uncharge_owners(life->uid, life->nr_owners);
 		for (; o; o = next) {
 			next = o->next;
 			xa_erase(&sabuf_owners, o->id);
+			sabuf_uid_uncharge(life->user, SABUF_UID_OWNERS);
 			sabuf_owner_put(o);	/* the registry's */
 			cond_resched();
 		}
@@ -232,13 +232,18 @@ static struct sabuf_life *sabuf_life_of_current(void)
 	if (!life)
 		return ERR_PTR(-ENOMEM);
 	life->tid = current->pid;
+	life->user = sabuf_uid_get(current_uid());
+	if (!life->user) {
+		kfree(life);
+		return ERR_PTR(-ENOMEM);
+	}
 	life->thread = get_pid(task_pid(current));
-	life->uid = current_uid();
 	init_waitqueue_head(&life->wq);
 	refcount_set(&life->ref, 1);
 	ret = xa_insert(&sabuf_lives, life->tid, life, GFP_KERNEL_ACCOUNT);
 	if (ret) {
 		put_pid(life->thread);
+		sabuf_uid_put(life->user);
 		kfree(life);
 		return ERR_PTR(ret);
 	}
@@ -257,11 +262,12 @@ long sabuf_ioctl_robust_register(const struct sabuf_robust *args)
 	life = sabuf_life_of_current();
 	if (IS_ERR(life))
 		return PTR_ERR(life);
-	ret = sabuf_user_charge_owners(life->uid, 1);
+	ret = sabuf_uid_charge(life->user, SABUF_UID_OWNERS, READ_ONCE(sabuf_max_user_owners));
 	if (ret == -ENOSPC) {
 		/* owners of threads that just ended may not be reaped yet */
 		flush_work(&sabuf_reap_work);
-		ret = sabuf_user_charge_owners(life->uid, 1);
+		ret = sabuf_uid_charge(life->user, SABUF_UID_OWNERS,
+				       READ_ONCE(sabuf_max_user_owners));
 	}
 	if (ret)
 		return ret;
@@ -285,11 +291,10 @@ long sabuf_ioctl_robust_register(const struct sabuf_robust *args)
 	/* Only this thread writes its list; its exit probe comes after. */
 	o->next = life->owners;
 	life->owners = o;
-	life->nr_owners++;
 	return o->id;
 
 out_uncharge:
-	sabuf_user_uncharge_owners(life->uid, 1);
+	sabuf_uid_uncharge(life->user, SABUF_UID_OWNERS);
 	return ret;
 }
 

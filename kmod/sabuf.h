@@ -36,6 +36,7 @@
 struct file;
 struct page;
 struct pid;
+struct sabuf_bucket;
 
 /*
  * The read-only page mapped after the data: SABUF_COUNTER_SLOTS waiter
@@ -79,8 +80,13 @@ struct sabuf_buffer {
 	atomic64_t waits;		/* SABUF_IOC_WAIT calls that slept or checked */
 	atomic64_t notifies;		/* SABUF_IOC_NOTIFY calls */
 
-	/* Non-empty wait queues by offset >> 2, for introspection (waitwake.c). */
+	/*
+	 * Wait queues by offset >> 2 (waitwake.c): each slot is stored and
+	 * erased under its bucket's lock (one of @buckets, hashed by offset),
+	 * read under RCU by introspection.
+	 */
 	struct xarray queues;
+	struct sabuf_bucket *buckets;	/* the buffer's own queue locks (waitwake.c) */
 
 	struct list_head files;		/* sabuf_handle.node; @files_lock */
 	spinlock_t files_lock;
@@ -158,10 +164,6 @@ int sabuf_robust_init(void);
 void sabuf_robust_exit(void);
 extern unsigned int sabuf_max_user_owners;
 
-/* buffer.c: per-uid accounting of live owner ids (max_user_owners) */
-int sabuf_user_charge_owners(kuid_t uid, unsigned int n);
-void sabuf_user_uncharge_owners(kuid_t uid, unsigned int n);
-
 /* mmap.c */
 int sabuf_mmap(struct file *file, struct vm_area_struct *vma);
 unsigned long sabuf_get_unmapped_area(struct file *file, unsigned long addr,
@@ -186,8 +188,22 @@ void sabuf_waiter_unqueue(struct sabuf_buffer *buf, u64 offset, struct sabuf_wai
 
 extern unsigned int sabuf_handoff_spin_ns;
 
+/* user.c: per-uid counts for the per-uid limits */
+enum sabuf_uid_res {
+	SABUF_UID_WAITS,	/* asynchronous waits pending or unread (max_user_waits) */
+	SABUF_UID_OWNERS,	/* live robust owner ids (max_user_owners, robust.c) */
+	SABUF_UID_NR_RES
+};
+
+struct sabuf_uid;
+struct sabuf_uid *sabuf_uid_get(kuid_t uid);
+void sabuf_uid_put(struct sabuf_uid *u);
+int sabuf_uid_charge(struct sabuf_uid *u, enum sabuf_uid_res res, unsigned int limit);
+void sabuf_uid_uncharge(struct sabuf_uid *u, enum sabuf_uid_res res);
+
 /* waitset.c */
 extern unsigned int sabuf_max_waitset_waits;
+extern unsigned int sabuf_max_user_waits;
 int sabuf_waitset_init(void);
 void sabuf_waitset_exit(void);
 long sabuf_ioctl_waitset_create(const struct sabuf_waitset_create *args);
@@ -216,6 +232,7 @@ static __always_inline int sabuf_args_in_write(void *dst, size_t ksize, size_t v
 	sabuf_args_in_write(&(args), sizeof(args), VER0, cmd, uarg)
 
 bool sabuf_queue_next(struct sabuf_buffer *buf, u64 *offset, u32 *len);
+int sabuf_queues_init(struct sabuf_buffer *buf);
 void sabuf_queues_release(struct sabuf_buffer *buf);
 
 /* netlink.c */

@@ -50,6 +50,7 @@ struct sabuf_waiter {
 	struct sabuf_queue *queue;	/* while queued */
 	struct sabuf_sleeper *sleeper;
 	u32 index;			/* which item of a wait-any it is (0 otherwise) */
+	u64 ticket;			/* its bucket's ticket when queued (waitwake.c, (E)) */
 };
 
 enum {

@@ -37,10 +37,13 @@
  * waits for the last waitset to close.
  */
 #include <linux/anon_inodes.h>
+#include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/hrtimer.h>
+#include <linux/highmem.h>
 #include <linux/llist.h>
+#include <linux/mm.h>
 #include <linux/poll.h>
 #include <linux/rbtree.h>
 #include <linux/refcount.h>
@@ -55,6 +58,11 @@
 #include "waiter.h"
 
 unsigned int sabuf_max_waitset_waits = 1U << 20;
+/* 0 at load: the default, set by sabuf_waitset_init() (kmod/README.md says why). */
+unsigned int sabuf_max_user_waits;
+
+/* What one asynchronous wait may cost, for the default of max_user_waits. */
+#define SABUF_ASYNC_COST	512
 
 struct sabuf_waitset {
 	refcount_t ref;
@@ -66,6 +74,7 @@ struct sabuf_waitset {
 	wait_queue_head_t wqh;		/* poll, epoll and blocking readers */
 	struct llist_head expired;	/* claimed by their timer, for @expire_work */
 	struct work_struct expire_work;
+	struct sabuf_uid *user;		/* the creator's uid: charged for every wait */
 };
 
 struct sabuf_async {
@@ -84,9 +93,11 @@ struct sabuf_async {
 
 static struct kmem_cache *sabuf_async_cache;
 
+/* The end of every wait that was added: its uid's charge goes with it. */
 static void async_free(struct sabuf_async *a)
 {
 	hrtimer_cancel(&a->timer);
+	sabuf_uid_uncharge(a->ws->user, SABUF_UID_WAITS);
 	sabuf_buffer_put(a->buf);
 	kmem_cache_free(sabuf_async_cache, a);
 }
@@ -101,6 +112,7 @@ static void waitset_put(struct sabuf_waitset *ws)
 	WARN_ON_ONCE(!RB_EMPTY_ROOT(&ws->pending));
 	list_for_each_entry_safe(a, next, &ws->ready, link)
 		async_free(a);
+	sabuf_uid_put(ws->user);
 	kfree(ws);
 }
 
@@ -248,10 +260,16 @@ static long waitset_add(struct sabuf_waitset *ws, const struct sabuf_waitset_add
 	ret = -ENOSPC;
 	if (atomic_inc_return(&ws->npending) > READ_ONCE(sabuf_max_waitset_waits))
 		goto out_unreserve;
+	/* Pending and unread, over all the uid's waitsets; async_free() uncharges. */
+	ret = sabuf_uid_charge(ws->user, SABUF_UID_WAITS, READ_ONCE(sabuf_max_user_waits));
+	if (ret)
+		goto out_unreserve;
 	ret = -ENOMEM;
 	a = kmem_cache_zalloc(sabuf_async_cache, GFP_KERNEL_ACCOUNT);
-	if (!a)
+	if (!a) {
+		sabuf_uid_uncharge(ws->user, SABUF_UID_WAITS);
 		goto out_unreserve;
+	}
 	a->sl.state = SABUF_WAITER_QUEUED;
 	a->sl.kind = SABUF_SLEEPER_ASYNC;
 	a->w.sleeper = &a->sl;
@@ -448,6 +466,12 @@ long sabuf_ioctl_waitset_create(const struct sabuf_waitset_create *args)
 	ws = kzalloc(sizeof(*ws), GFP_KERNEL_ACCOUNT);
 	if (!ws)
 		return -ENOMEM;
+	/* As epoll's max_user_watches: the waitset's creator is charged. */
+	ws->user = sabuf_uid_get(current_uid());
+	if (!ws->user) {
+		kfree(ws);
+		return -ENOMEM;
+	}
 	refcount_set(&ws->ref, 1);
 	spin_lock_init(&ws->lock);
 	ws->pending = RB_ROOT;
@@ -456,13 +480,20 @@ long sabuf_ioctl_waitset_create(const struct sabuf_waitset_create *args)
 	init_llist_head(&ws->expired);
 	INIT_WORK(&ws->expire_work, waitset_expire);
 	fd = anon_inode_getfd("[sabuf-waitset]", &sabuf_waitset_fops, ws, flags);
-	if (fd < 0)
+	if (fd < 0) {
+		sabuf_uid_put(ws->user);
 		kfree(ws);
+	}
 	return fd;
 }
 
 int sabuf_waitset_init(void)
 {
+	/* As epoll's max_user_watches: 1/25 of RAM (below 4 GiB of highmem) in waits. */
+	if (!sabuf_max_user_waits)
+		sabuf_max_user_waits = min_t(u64, U32_MAX,
+					     ((u64)(totalram_pages() - totalhigh_pages()) / 25 <<
+					      PAGE_SHIFT) / SABUF_ASYNC_COST);
 	sabuf_async_cache = KMEM_CACHE(sabuf_async, SLAB_ACCOUNT);
 	return sabuf_async_cache ? 0 : -ENOMEM;
 }

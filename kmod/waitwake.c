@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Wait and notify: per-index FIFO queues, hashed into buckets, and the
- * waiter counters userspace reads to skip a notify nobody needs.
+ * Wait and notify: per-index FIFO queues, indexed by their buffer and
+ * locked by the buffer's own hashed buckets, and the waiter counters
+ * userspace reads to skip a notify nobody needs.
  *
  * READ this before changing anything about the ordering below.
  *
@@ -26,7 +27,10 @@
  * to the word came before its unlock, which comes before the waiter's lock,
  * so the waiter reads the new word and does not sleep. A counter is only
  * lowered after its waiter has left the queue, so reading 0 means nobody
- * is queued who could have read the old word.
+ * is queued who could have read the old word. (The waiter also reads the
+ * word once after (A) and before the lock: if it differs already,
+ * "not-equal" is final, and it returns without the lock, as it would have
+ * under it.)
  *
  * Waking, outside the bucket lock. A sleeper lives on its own stack. The
  * notifier, under the bucket lock, claims each sleeper it picks (QUEUED ->
@@ -39,9 +43,27 @@
  * state before it reads its state (D, the full barrier in
  * set_current_state), and the notifier calls wake_up_process() after (C):
  * either the waiter sees WOKEN or the wake-up finds it sleeping. No wake-up
- * runs under a bucket lock, however many waiters one notify picks; and one
- * notify picks, in one pass under the lock, only waiters queued before it
- * took the lock (so "notify all" never chases later arrivals).
+ * runs under a bucket lock, however many waiters one notify picks.
+ *
+ * Batches, and who a notify may pick (E). A notify holds the bucket lock
+ * for at most SABUF_NOTIFY_BATCH entries at a time: it picks, unlocks,
+ * wakes what it picked, and locks again for the next batch, so a notify
+ * of 10^5 waiters lets waits and notifies of the same bucket in between.
+ * Each waiter takes a ticket from its bucket's counter as it is queued
+ * (under the lock, so tickets grow along every queue of the bucket, and a
+ * queue's list is in ticket order: entries are only ever added at the
+ * tail). The notify reads the counter once, under its first hold of the
+ * lock: it picks only entries whose ticket is below that, so it never
+ * chases waiters that arrived after it began (ECMAScript's "notify all"
+ * wakes the waiters of the moment), however many batches it takes. FIFO
+ * holds across batches: every batch, this notify's or another's, picks
+ * from the head of the list, and a waiter that leaves and comes back has
+ * a new ticket (a new wait). Between batches a waiter may queue: it took
+ * the lock after the notify's first hold, so, as above, it reads the new
+ * word and does not sleep, or (the word was set back) waits for a later
+ * notify, its ticket past this one's bound. Entries claimed elsewhere are
+ * visited (and skipped) by a batch but not picked; their sleepers unlink
+ * them, each under this lock, between batches.
  *
  * Exactly-once results. A sleeper is claimed once, by a compare-and-swap
  * of its state from QUEUED: by the notifier that picks one of its entries
@@ -84,6 +106,12 @@
  * wakes the next waiter of its index in its place, through the ordinary
  * notify path (so (A)-(D) cover it unchanged).
  *
+ * Memory. Everything a waiter causes is charged to its memory cgroup and
+ * allocated before it takes a bucket lock: its queue (kmalloc, retried
+ * unlocked), the slot of its index in the buffer's xarray (reserved with
+ * xa_reserve(), XA_FLAGS_ACCOUNT, so the store under the lock allocates
+ * nothing), wait-any's arrays, a waitset's wait (waitset.c).
+ *
  * The word is read through a reference on its backing page, taken before
  * the bucket lock (it may sleep to swap the page in): a referenced shmem
  * page stays in the page cache (reclaim and migration must freeze its
@@ -91,7 +119,7 @@
  * writes, without faulting.
  */
 #include <linux/hrtimer.h>
-#include <linux/jhash.h>
+#include <linux/hash.h>
 #include <linux/ktime.h>
 #include <linux/log2.h>
 #include <linux/highmem.h>
@@ -111,14 +139,13 @@
 
 /*
  * One index's FIFO queue. It exists while it has waiters: the first waiter
- * links it into its bucket and into its buffer's @queues index, the last
- * one to leave (or the notify that empties it) unlinks it from both. Then
- * it is kept as its bucket's spare or freed after an RCU grace period:
- * introspection reads queues under RCU alone (sabuf_queue_next()), and
- * re-checks buf and offset, since a spare may have been reused.
+ * stores it in its buffer's @queues index, the last one to leave (or the
+ * notify that empties it) erases it there, both under the index's bucket
+ * lock. Then it is kept as its bucket's spare or freed after an RCU grace
+ * period: introspection reads queues under RCU alone (sabuf_queue_next()),
+ * and re-checks the offset, since a spare may have been reused.
  */
 struct sabuf_queue {
-	struct list_head node;		/* in bucket->queues; bucket lock */
 	struct list_head waiters;	/* sabuf_waiter.node, oldest first; bucket lock */
 	const struct sabuf_buffer *buf;	/* written under the bucket lock */
 	u64 offset;			/* written under the bucket lock */
@@ -128,69 +155,70 @@ struct sabuf_queue {
 };
 
 /*
- * Emptied queues a bucket keeps, still linked and indexed, so that a word
+ * Emptied queues a bucket keeps, still indexed, so that a word
  * waited on again and again (a ping-pong, a lock) does not create and
  * destroy its queue, and its index entry, every time.
  */
 #define SABUF_IDLE_QUEUES	4
 
-/* One hash bucket: the queues of every (buffer, offset) that hash here. */
+/*
+ * One hash bucket of one buffer: the lock of the queues of every offset of
+ * that buffer that hashes here. Each buffer has its own buckets, so a wait
+ * or notify on one buffer never takes a lock that guards another buffer's
+ * queues, and finds its queue in its own buffer's index (an xarray:
+ * O(log n) of that buffer's waited-on indices), never walking a list that
+ * other users' waits make longer.
+ */
 struct sabuf_bucket {
-	spinlock_t lock;		/* guards @queues, every queue and waiter on it, @spare */
-	struct list_head queues;	/* sabuf_queue.node */
+	spinlock_t lock;		/* guards its queues and waiters, @spare, @idle, @ticket */
 	struct sabuf_queue *spare;	/* an emptied queue, kept for the next one */
-	unsigned int idle;		/* idle queues on @queues */
+	unsigned int idle;		/* idle queues of this bucket */
+	u64 ticket;			/* the next waiter's sabuf_waiter.ticket */
 } ____cacheline_aligned_in_smp;
 
-static struct sabuf_bucket *sabuf_buckets;
-static unsigned int sabuf_hash_bits;
+/* Buckets per buffer: a power of two, set at init from the number of CPUs. */
+static unsigned int sabuf_bucket_bits;
 
 int sabuf_waitwake_init(void)
 {
-	unsigned long nr = roundup_pow_of_two(max(256U, 256U * num_possible_cpus()));
-	unsigned long i;
-
-	sabuf_buckets = kvcalloc(nr, sizeof(*sabuf_buckets), GFP_KERNEL);
-	if (!sabuf_buckets)
-		return -ENOMEM;
-	for (i = 0; i < nr; i++) {
-		spin_lock_init(&sabuf_buckets[i].lock);
-		INIT_LIST_HEAD(&sabuf_buckets[i].queues);
-	}
-	sabuf_hash_bits = ilog2(nr);
+	sabuf_bucket_bits = ilog2(roundup_pow_of_two(clamp(2 * num_possible_cpus(), 4U, 64U)));
 	return 0;
 }
 
 void sabuf_waitwake_exit(void)
 {
-	unsigned long i;
-
-	/* No buffer is left, so no queue either; spares may be. */
-	for (i = 0; i < (1UL << sabuf_hash_bits); i++) {
-		WARN_ON_ONCE(!list_empty(&sabuf_buckets[i].queues));
-		kfree(sabuf_buckets[i].spare);
-	}
 	/* RCU callbacks still queued (kfree_rcu) free nothing of ours after this. */
 	rcu_barrier();
-	kvfree(sabuf_buckets);
 }
 
-static struct sabuf_queue *queue_find(struct sabuf_bucket *hb, const struct sabuf_buffer *buf,
+/* A new buffer's buckets (charged to its creator's memory cgroup). */
+int sabuf_queues_init(struct sabuf_buffer *buf)
+{
+	unsigned int i, n = 1U << sabuf_bucket_bits;
+
+	buf->buckets = kcalloc(n, sizeof(*buf->buckets), GFP_KERNEL_ACCOUNT);
+	if (!buf->buckets)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		spin_lock_init(&buf->buckets[i].lock);
+	return 0;
+}
+
+/* The queue of (@buf, @offset), or NULL; under its bucket lock, which guards the slot. */
+static struct sabuf_queue *queue_find(struct sabuf_bucket *hb, struct sabuf_buffer *buf,
 				      u64 offset)
 {
-	struct sabuf_queue *q;
-
 	lockdep_assert_held(&hb->lock);
-	list_for_each_entry(q, &hb->queues, node)
-		if (q->buf == buf && q->offset == offset)
-			return q;
-	return NULL;
+	return xa_load(&buf->queues, offset >> 2);
 }
 
 /*
  * Make @q (from the bucket's spare or *@fresh) the queue of (buf, offset):
- * into the bucket and into the buffer's index. The index's node may need
- * an allocation (rarely: one node covers 64 indices); it fails cleanly.
+ * into the buffer's index. The caller reserved the
+ * index's slot before it took the lock (sabuf_enqueue()), so the store
+ * allocates nothing; if the reservation went meanwhile (its queue came and
+ * went), the store may try without sleeping and without the atomic
+ * reserves, and fails cleanly: the caller reserves again, unlocked.
  */
 static struct sabuf_queue *queue_create(struct sabuf_bucket *hb, struct sabuf_buffer *buf,
 					u64 offset, struct sabuf_queue **fresh)
@@ -198,7 +226,7 @@ static struct sabuf_queue *queue_create(struct sabuf_bucket *hb, struct sabuf_bu
 	struct sabuf_queue *q = hb->spare ?: *fresh;
 
 	lockdep_assert_held(&hb->lock);
-	if (xa_err(xa_store(&buf->queues, offset >> 2, q, GFP_ATOMIC | __GFP_NOWARN)))
+	if (xa_err(xa_store(&buf->queues, offset >> 2, q, GFP_NOWAIT | __GFP_NOWARN)))
 		return ERR_PTR(-ENOMEM);
 	if (q == hb->spare)
 		hb->spare = NULL;
@@ -209,7 +237,6 @@ static struct sabuf_queue *queue_create(struct sabuf_bucket *hb, struct sabuf_bu
 	WRITE_ONCE(q->offset, offset);
 	WRITE_ONCE(q->len, 0);
 	q->idle = false;
-	list_add_tail(&q->node, &hb->queues);
 	return q;
 }
 
@@ -240,11 +267,12 @@ static void queue_add(struct sabuf_bucket *hb, struct sabuf_queue *q, struct sab
 		hb->idle--;
 	}
 	w->queue = q;
+	w->ticket = hb->ticket++;	/* (E) */
 	list_add_tail(&w->node, &q->waiters);
 	WRITE_ONCE(q->len, q->len + 1);
 }
 
-/* Unlink an empty queue from its bucket and its buffer's index. */
+/* Unlink an empty queue from its buffer's index. */
 static void queue_remove(struct sabuf_bucket *hb, struct sabuf_buffer *buf,
 			 struct sabuf_queue *q)
 {
@@ -253,7 +281,6 @@ static void queue_remove(struct sabuf_bucket *hb, struct sabuf_buffer *buf,
 		q->idle = false;
 		hb->idle--;
 	}
-	list_del(&q->node);
 	xa_erase(&buf->queues, q->offset >> 2);
 	if (!hb->spare)
 		hb->spare = q;
@@ -280,12 +307,10 @@ static void queue_shrink(struct sabuf_bucket *hb, struct sabuf_buffer *buf,
 	queue_remove(hb, buf, q);
 }
 
+/* The bucket of @buf's word at @offset (32- and 64-bit waits on it alike). */
 static struct sabuf_bucket *wait_queue_for_offset(const struct sabuf_buffer *buf, u64 offset)
 {
-	u64 ptr = (u64)(unsigned long)buf;
-	u32 key[4] = { (u32)ptr, (u32)(ptr >> 32), (u32)offset, (u32)(offset >> 32) };
-
-	return &sabuf_buckets[jhash2(key, ARRAY_SIZE(key), 0) & ((1U << sabuf_hash_bits) - 1)];
+	return &buf->buckets[hash_64(offset >> 2, sabuf_bucket_bits)];
 }
 
 static atomic_t *waiter_counter_for_offset(const struct sabuf_buffer *buf, u64 offset)
@@ -424,48 +449,62 @@ static void sabuf_wake_sync(struct task_struct *task)
 }
 
 /*
- * Pick up to @count waiters of (@buf, @offset), oldest first, and wake
- * them outside the bucket lock. Returns how many were picked. With
- * @woke_task (a notify-and-wait: the caller sleeps next), tasks are woken
- * with the synchronous hint and *@woke_task gets a reference on the last
- * one (NULL if none), to spin on while it runs.
+ * The most entries one notify visits per hold of a bucket lock: a notify
+ * of 10^5 waiters drops the lock (and wakes what it picked) every
+ * SABUF_NOTIFY_BATCH entries, so others get in between.
  */
-static u32 sabuf_notify_index_task(struct sabuf_buffer *buf, u64 offset, u32 count,
-				   struct task_struct **woke_task)
+#define SABUF_NOTIFY_BATCH	64
+
+/*
+ * Under the bucket lock: pick up to @want waiters of (@buf, @offset) whose
+ * ticket is below @before, oldest first, onto @picked, visiting at most
+ * SABUF_NOTIFY_BATCH entries. *@n: how many were picked. True when the
+ * batch ended with such waiters possibly left.
+ */
+static bool sabuf_pick_batch(struct sabuf_bucket *hb, struct sabuf_buffer *buf, u64 offset,
+			     u64 before, u32 want, struct list_head *picked, u32 *n)
 {
-	struct sabuf_bucket *hb = wait_queue_for_offset(buf, offset);
 	atomic_t *counter = waiter_counter_for_offset(buf, offset);
+	struct sabuf_queue *q = queue_find(hb, buf, offset);
 	struct sabuf_waiter *w, *next;
-	struct sabuf_queue *q;
-	LIST_HEAD(picked);
-	u32 woken = 0;
+	unsigned int visited = 0;
+	bool more = false;
 
-	if (!count)
-		return 0;
-	spin_lock(&hb->lock);
-	q = queue_find(hb, buf, offset);
-	if (q) {
-		list_for_each_entry_safe(w, next, &q->waiters, node) {
-			/* A wait-any sleeper another queue claimed: not ours to count. */
-			if (cmpxchg(&w->sleeper->state, SABUF_WAITER_QUEUED,
-				    SABUF_WAITER_PICKED) != SABUF_WAITER_QUEUED)
-				continue;
-			w->sleeper->which = w->index;
-			if (w->sleeper->kind == SABUF_SLEEPER_ASYNC)
-				sabuf_async_picked(w->sleeper);	/* holds its waitset */
-			list_move_tail(&w->node, &picked);
-			atomic_dec(counter);
-			waiter_totals_add(buf, w->sleeper->kind, -1);
-			if (++woken == count)
-				break;
+	*n = 0;
+	if (!q)
+		return false;
+	list_for_each_entry_safe(w, next, &q->waiters, node) {
+		/* (E): queued after the notify began: neither it nor any after it. */
+		if (w->ticket >= before)
+			break;
+		if (++visited > SABUF_NOTIFY_BATCH) {
+			more = true;
+			break;
 		}
-		if (woken)
-			queue_shrink(hb, buf, q, woken);
+		/* A wait-any sleeper another queue claimed: not ours to count. */
+		if (cmpxchg(&w->sleeper->state, SABUF_WAITER_QUEUED,
+			    SABUF_WAITER_PICKED) != SABUF_WAITER_QUEUED)
+			continue;
+		w->sleeper->which = w->index;
+		if (w->sleeper->kind == SABUF_SLEEPER_ASYNC)
+			sabuf_async_picked(w->sleeper);	/* holds its waitset */
+		list_move_tail(&w->node, picked);
+		atomic_dec(counter);
+		waiter_totals_add(buf, w->sleeper->kind, -1);
+		if (++*n == want)
+			break;
 	}
-	spin_unlock(&hb->lock);
+	if (*n)
+		queue_shrink(hb, buf, q, *n);
+	return more;
+}
 
-	/* Unlocked: each sleeper stays put until its (C). */
-	list_for_each_entry_safe(w, next, &picked, node) {
+/* Unlocked: wake what a batch picked; each sleeper stays put until its (C). */
+static void sabuf_wake_picked(struct list_head *picked, struct task_struct **woke_task)
+{
+	struct sabuf_waiter *w, *next;
+
+	list_for_each_entry_safe(w, next, picked, node) {
 		struct sabuf_sleeper *sl = w->sleeper;
 		struct task_struct *task;
 
@@ -488,7 +527,40 @@ static u32 sabuf_notify_index_task(struct sabuf_buffer *buf, u64 offset, u32 cou
 			put_task_struct(task);
 		}
 	}
-	return woken;
+}
+
+/*
+ * Pick up to @count waiters of (@buf, @offset), oldest first, among those
+ * queued before this notify first took the bucket lock (E), and wake them
+ * outside the bucket lock, in batches (SABUF_NOTIFY_BATCH). Returns how
+ * many were picked. With @woke_task (a notify-and-wait: the caller sleeps
+ * next), tasks are woken with the synchronous hint and *@woke_task gets a
+ * reference on the last one (NULL if none), to spin on while it runs.
+ */
+static u32 sabuf_notify_index_task(struct sabuf_buffer *buf, u64 offset, u32 count,
+				   struct task_struct **woke_task)
+{
+	struct sabuf_bucket *hb = wait_queue_for_offset(buf, offset);
+	u32 woken = 0, n;
+	bool more;
+	u64 before;
+
+	if (!count)
+		return 0;
+	spin_lock(&hb->lock);
+	before = hb->ticket;	/* (E) */
+	for (;;) {
+		LIST_HEAD(picked);
+
+		more = sabuf_pick_batch(hb, buf, offset, before, count - woken, &picked, &n);
+		woken += n;
+		spin_unlock(&hb->lock);
+		sabuf_wake_picked(&picked, woke_task);
+		if (!more || woken == count)
+			return woken;
+		cond_resched();
+		spin_lock(&hb->lock);
+	}
 }
 
 static u32 sabuf_notify_index(struct sabuf_buffer *buf, u64 offset, u32 count)
@@ -610,6 +682,22 @@ struct sabuf_enqueue {
 };
 
 /*
+ * Reserve the slot of index @idx in @buf's queue index, unlocked, so that
+ * storing a queue there under the bucket lock allocates nothing: the
+ * index's nodes are charged to the caller's memory cgroup (XA_FLAGS_ACCOUNT)
+ * and may reclaim, never drawn from atomic reserves. A slot that holds a
+ * queue already needs nothing. True when a reservation was made (to be
+ * released if unused), false when none was needed; -ENOMEM as *@err.
+ */
+static bool sabuf_queue_reserve(struct sabuf_buffer *buf, unsigned long idx, int *err)
+{
+	if (xa_load(&buf->queues, idx))
+		return false;
+	*err = xa_reserve(&buf->queues, idx, GFP_KERNEL_ACCOUNT);
+	return !*err;
+}
+
+/*
  * Raise the index's counter, (A), then under the bucket lock queue @w if
  * nothing in @e stops it. 0: queued. Else nothing is queued and the
  * counter is down again: -EAGAIN (the word differs), -EOWNERDEAD,
@@ -619,12 +707,25 @@ static long sabuf_enqueue(const struct sabuf_enqueue *e, struct sabuf_waiter *w)
 {
 	struct sabuf_bucket *hb = wait_queue_for_offset(e->buf, e->offset);
 	atomic_t *counter = waiter_counter_for_offset(e->buf, e->offset);
+	unsigned long idx = e->offset >> 2;
 	struct sabuf_queue *fresh = NULL, *q;
+	bool reserved = false;
+	int err = 0;
 	long ret = 0;
 
 	atomic64_inc(&e->buf->waits);
 	atomic_inc(counter);
 	smp_mb__after_atomic();		/* Full barrier (A), see the ordering comment above. */
+	/* A word that differs after (A) is the answer the lock would give: no slot, no lock. */
+	if (sabuf_read_word(e->page, e->offset, e->size) != e->expected) {
+		ret = -EAGAIN;
+		goto out;
+	}
+	reserved = sabuf_queue_reserve(e->buf, idx, &err);
+	if (err) {
+		ret = err;
+		goto out;
+	}
 retry:
 	spin_lock(&hb->lock);
 	if (sabuf_read_word(e->page, e->offset, e->size) != e->expected)
@@ -647,8 +748,13 @@ retry:
 		goto out;
 	}
 	if (IS_ERR(q)) {
-		ret = PTR_ERR(q);
-		goto out_unlock;
+		/* The reservation went with a queue meanwhile: make it again, unlocked. */
+		spin_unlock(&hb->lock);
+		reserved |= sabuf_queue_reserve(e->buf, idx, &err);
+		if (!err)
+			goto retry;
+		ret = err;
+		goto out;
 	}
 	queue_add(hb, q, w);
 	waiter_totals_add(e->buf, e->kind, 1);
@@ -659,6 +765,9 @@ out_unlock:
 out:
 	if (ret)
 		atomic_dec(counter);
+	/* Unused: gone (a queue stored there since is left alone). */
+	if (reserved)
+		xa_release(&e->buf->queues, idx);
 	if (unlikely(fresh))	/* (not a call to kfree(NULL) on every wait) */
 		kfree(fresh);
 	return ret;
@@ -1022,10 +1131,14 @@ long sabuf_ioctl_wait_any(const struct sabuf_wait_any *args)
 		return -EINVAL;
 	if (args->clockid != CLOCK_MONOTONIC && args->clockid != CLOCK_REALTIME)
 		return -EINVAL;
-	uitems = memdup_user(u64_to_user_ptr(args->items), n * sizeof(*uitems));
-	if (IS_ERR(uitems))
-		return PTR_ERR(uitems);
-	items = kcalloc(n, sizeof(*items), GFP_KERNEL);
+	/* Both arrays charged to the caller's memory cgroup (memdup_user's are not). */
+	uitems = kmalloc_array(n, sizeof(*uitems), GFP_KERNEL_ACCOUNT);
+	if (!uitems)
+		return -ENOMEM;
+	ret = -EFAULT;
+	if (copy_from_user(uitems, u64_to_user_ptr(args->items), n * sizeof(*uitems)))
+		goto out_uitems;
+	items = kcalloc(n, sizeof(*items), GFP_KERNEL_ACCOUNT);
 	ret = -ENOMEM;
 	if (!items)
 		goto out_uitems;
@@ -1101,7 +1214,7 @@ bool sabuf_queue_next(struct sabuf_buffer *buf, u64 *offset, u32 *len)
 	     q = xa_find_after(&buf->queues, &index, ULONG_MAX, XA_PRESENT)) {
 		u32 n = READ_ONCE(q->len);
 
-		/* A reused spare belongs to another index now: skip it. */
+		/* A reused spare (the buffer's own) belongs to another index now: skip it. */
 		if (READ_ONCE(q->buf) != buf || READ_ONCE(q->offset) != (u64)index << 2 || !n)
 			continue;
 		*offset = (u64)index << 2;
@@ -1113,12 +1226,15 @@ bool sabuf_queue_next(struct sabuf_buffer *buf, u64 *offset, u32 *len)
 	return found;
 }
 
-/* A buffer goes: its idle queues go with it (no waiter is left). */
+/* A buffer goes: its idle queues, spares and buckets go with it (no waiter is left). */
 void sabuf_queues_release(struct sabuf_buffer *buf)
 {
+	unsigned int i, n = 1U << sabuf_bucket_bits;
 	unsigned long index;
 	struct sabuf_queue *q;
 
+	if (!buf->buckets)
+		return;
 	xa_for_each(&buf->queues, index, q) {
 		struct sabuf_bucket *hb = wait_queue_for_offset(buf, q->offset);
 
@@ -1127,4 +1243,10 @@ void sabuf_queues_release(struct sabuf_buffer *buf)
 		queue_remove(hb, buf, q);
 		spin_unlock(&hb->lock);
 	}
+	/* Introspection may be reading a spare under RCU (it was a queue). */
+	for (i = 0; i < n; i++)
+		if (buf->buckets[i].spare)
+			kfree_rcu(buf->buckets[i].spare, rcu);
+	kfree(buf->buckets);
+	buf->buckets = NULL;
 }

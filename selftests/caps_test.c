@@ -289,4 +289,63 @@ TEST_F(memcg, buffer_is_charged_to_the_creators_cgroup)
 		TH_LOG("-94: not charged at create; -95: not uncharged at close");
 }
 
+/*
+ * Asynchronous waits queued from inside the cgroup, on a buffer made
+ * outside it: everything they cost is charged to the cgroup, their index
+ * nodes included. Each wait is on an index 16 KiB from the last, so each
+ * needs two nodes of the buffer's queue index (2 x 576 bytes) besides its
+ * own object and its queue (~320 bytes): 0.2 charged only the latter.
+ */
+#define WAITS_N		2048
+#define WAITS_STRIDE	(16 << 10)
+static int waits_buffer_fd = -1;
+
+static int waits_charged(const char *dir)
+{
+	struct sabuf_waitset_create c = { 0 };
+	long long before, during, after;
+	char path[192];
+	int ws;
+
+	snprintf(path, sizeof(path), "%s/memory.current", dir);
+	ws = sabuf_t_ioctl(waits_buffer_fd, SABUF_IOC_WAITSET_CREATE, &c);
+	if (ws < 0)
+		return 91;
+	before = sabuf_t_read_number(path);
+	for (int i = 0; i < WAITS_N; i++) {
+		struct sabuf_waitset_add a = {
+			.fd = waits_buffer_fd, .tag = i,
+			.wait = sabuf_t_wait_args(4, (uint64_t)i * WAITS_STRIDE, 0, -1),
+		};
+		int ret = sabuf_t_ioctl(ws, SABUF_IOC_WAITSET_ADD, &a);
+
+		if (ret == -ENOMEM)
+			return 0;	/* refused inside the limit: fine too */
+		if (ret)
+			return sabuf_t_exit_code(ret);
+	}
+	during = sabuf_t_read_number(path);
+	close(ws);
+	after = sabuf_t_read_number(path);
+	if (before < 0 || during < 0 || after < 0)
+		return 93;
+	if ((during - before) / WAITS_N < 1000)
+		return 94;	/* the index nodes were not charged */
+	return 0;
+}
+
+TEST_F(memcg, queued_waits_and_their_index_are_charged_to_the_waiters_cgroup)
+{
+	pid_t child;
+
+	waits_buffer_fd = sabuf_t_open();
+	ASSERT_LE(0, waits_buffer_fd);
+	ASSERT_EQ(0, sabuf_t_create(waits_buffer_fd, (uint64_t)WAITS_N * WAITS_STRIDE));
+	child = run_in_cgroup(self->dir, waits_charged);
+	ASSERT_LT(0, child);
+	ASSERT_EQ(0, sabuf_t_reap(child))
+		TH_LOG("-94: under 1000 bytes charged per wait (index nodes outside the cgroup)");
+	close(waits_buffer_fd);
+}
+
 TEST_HARNESS_MAIN

@@ -363,8 +363,9 @@ struct sabuf_waitset_create {
  *   ETIMEDOUT  the deadline has passed already (a relative timeout_ns of 0)
  * or with EINVAL, ERANGE, EBADFD as SABUF_IOC_WAIT; EBADF (@fd not open),
  * EINVAL (@fd no sabuf handle, flags or reserved != 0), ENOSPC (the
- * waitset holds max_waitset_waits pending waits), ENOMEM. Tags need not
- * be unique.
+ * waitset holds max_waitset_waits pending waits, or the uid that created
+ * it holds max_user_waits waits pending or settled and unread over all
+ * its waitsets; nothing is queued), ENOMEM. Tags need not be unique.
  */
 struct sabuf_waitset_add {
 	__s32 fd;		/* a sabuf fd of the word's buffer */
