@@ -36,22 +36,27 @@
  *    detach them at unload.
  * A probe runs in the ending thread itself, in process context but with
  * preemption disabled (tracepoint probes run under RCU-sched), so it does
- * O(1) work and never sleeps: one lockless xarray lookup of its TID in
- * sabuf_lives (a thread that never registered stops there: that is what
- * sabuf costs every other exit and exec on the system, a few loads), and
- * for a registered thread an erase, one store (@dead) and one wake_up_all
- * of the sleepers watching it. Forgetting the thread's ids (taking them
- * out of the registry, uncharging max_user_owners) is left to a work item,
- * so an exit costs what that thread holds, never what others registered.
+ * O(1) work, never sleeps and takes no spinlock_t (which sleeps on
+ * PREEMPT_RT): one lockless xarray lookup of its TID in sabuf_lives (a
+ * thread that never registered stops there: that is what sabuf costs
+ * every other exit and exec on the system, a few loads), and for a
+ * registered thread one store (@dead), the wake_up_all of the sleepers
+ * watching it (not on PREEMPT_RT), an llist_add and a schedule_work().
+ * The reaper (a work item) then wakes the sleepers (again), takes the
+ * thread's TID and ids out of the registries and uncharges
+ * max_user_owners, so an exit costs what that thread holds, never what
+ * others registered.
  *
  * Objects and locks:
  *  - struct sabuf_life: one per registered thread, keyed by its global TID
- *    in sabuf_lives (xarray, own lock). Only the thread itself inserts its
- *    key (registration) and removes it (its exit or exec probe), so a
- *    thread's key cannot be taken by another task: a TID is reused only
- *    after its thread passed do_exit(). @owners (the thread's ids) is
- *    written only by the thread itself while alive and read only by the
- *    reaper after death (the llist and the work queue order the two).
+ *    in sabuf_lives (xarray, own lock). Only the thread itself stores a
+ *    live entry under its TID (registration); its probe marks it dead and
+ *    the reaper removes it (compare-and-exchange: a later thread that got
+ *    the same TID may have replaced the dead entry already, which it may
+ *    do because a TID is reused only after its thread passed do_exit()).
+ *    @owners (the thread's ids) is written only by the thread itself while
+ *    alive and read only by the reaper after death (the llist and the work
+ *    queue order the two).
  *  - struct sabuf_owner: one per id, in sabuf_owners (xarray, own lock);
  *    lookups run under RCU and take a reference (@ref). It holds its life.
  *  - @dead is set once, then the life's @wq is woken (its own lock); a
@@ -168,23 +173,34 @@ static void sabuf_thread_gone(pid_t tid)
 {
 	struct sabuf_life *life;
 
-	/* Only this thread adds its key: a miss cannot be a race. */
+	/*
+	 * Only this thread adds its key, and only a thread that has died
+	 * leaves one behind for the reaper: what we find is ours, or a
+	 * previous holder's of this TID, already dead.
+	 */
 	rcu_read_lock();
 	life = xa_load(&sabuf_lives, tid);
-	rcu_read_unlock();
-	if (!life)
+	if (!life || READ_ONCE(life->dead)) {
+		rcu_read_unlock();
 		return;
-	life = xa_erase(&sabuf_lives, tid);
-	if (WARN_ON_ONCE(!life))
-		return;
+	}
+	rcu_read_unlock();	/* ours: it stays in sabuf_lives until reaped */
 	WRITE_ONCE(life->dead, true);
-	wake_up_all(&life->wq);
-	/* the registry's reference travels with it to the reaper */
+	/*
+	 * Wake the sleepers here, unless spinlock_t sleeps (PREEMPT_RT): the
+	 * reaper, a moment later, wakes them in any case.
+	 */
+	if (!IS_ENABLED(CONFIG_PREEMPT_RT))
+		wake_up_all(&life->wq);
+	/* lockless (no spinlock_t) and callable with preemption off */
 	if (llist_add(&life->reap, &sabuf_reap_list))
 		schedule_work(&sabuf_reap_work);
 }
 
-/* Forget dead threads' ids: the registry lets go, the uid is uncharged. */
+/*
+ * Forget dead threads: wake their sleepers (again), take their TIDs and
+ * ids out of the registries, uncharge their uids.
+ */
 static void sabuf_reap(struct work_struct *work)
 {
 	struct llist_node *list = llist_del_all(&sabuf_reap_list);
@@ -193,6 +209,9 @@ static void sabuf_reap(struct work_struct *work)
 	llist_for_each_entry_safe(life, tmp, list, reap) {
 		struct sabuf_owner *o = life->owners, *next;
 
+		wake_up_all(&life->wq);
+		/* unless a new thread with this TID replaced it already */
+		xa_cmpxchg(&sabuf_lives, life->tid, life, NULL, 0);
 		for (; o; o = next) {
 			next = o->next;
 			xa_erase(&sabuf_owners, o->id);
@@ -219,15 +238,19 @@ static void sabuf_probe_exec(void *data, struct task_struct *p, pid_t old_pid,
 /* The calling thread's life, made on its first registration. */
 static struct sabuf_life *sabuf_life_of_current(void)
 {
-	struct sabuf_life *life;
-	int ret;
+	struct sabuf_life *life, *old, *curr;
 
-	/* Only this thread adds or removes its key: no reference needed. */
+	/*
+	 * Only this thread adds a live entry under its TID; a dead one there
+	 * is a previous thread's that the reaper has not taken out yet.
+	 */
 	rcu_read_lock();
-	life = xa_load(&sabuf_lives, current->pid);
+	old = xa_load(&sabuf_lives, current->pid);
+	if (old && !READ_ONCE(old->dead)) {
+		rcu_read_unlock();
+		return old;
+	}
 	rcu_read_unlock();
-	if (life)
-		return life;
 	life = kzalloc(sizeof(*life), GFP_KERNEL_ACCOUNT);
 	if (!life)
 		return ERR_PTR(-ENOMEM);
@@ -240,14 +263,19 @@ static struct sabuf_life *sabuf_life_of_current(void)
 	life->thread = get_pid(task_pid(current));
 	init_waitqueue_head(&life->wq);
 	refcount_set(&life->ref, 1);
-	ret = xa_insert(&sabuf_lives, life->tid, life, GFP_KERNEL_ACCOUNT);
-	if (ret) {
-		put_pid(life->thread);
-		sabuf_uid_put(life->user);
-		kfree(life);
-		return ERR_PTR(ret);
+	/* replace the dead one (the reaper still drops its reference) */
+	for (;;) {
+		curr = xa_cmpxchg(&sabuf_lives, life->tid, old, life, GFP_KERNEL_ACCOUNT);
+		if (curr == old)
+			return life;
+		if (xa_is_err(curr))
+			break;
+		old = curr;	/* the reaper took the dead one out meanwhile */
 	}
-	return life;
+	put_pid(life->thread);
+	sabuf_uid_put(life->user);
+	kfree(life);
+	return ERR_PTR(xa_err(curr));
 }
 
 long sabuf_ioctl_robust_register(const struct sabuf_robust *args)
@@ -355,7 +383,6 @@ void sabuf_robust_exit(void)
 	sabuf_reap(NULL);
 	/* Threads still alive: nobody can use their ids any more. */
 	xa_for_each(&sabuf_lives, index, life) {
-		xa_erase(&sabuf_lives, index);
 		WRITE_ONCE(life->dead, true);
 		llist_add(&life->reap, &sabuf_reap_list);
 	}
