@@ -301,6 +301,15 @@ check-node: all node
 	@node=$$(readlink -f "$$(command -v node || command -v nodejs)") && \
 	tools/sabuf-vm --add "$$node" --add $(BUILD)/node/sabuf-node -- sabuf-node-tests $(T)
 
+# The npm package as a Node user gets it (bindings/node/check-npm): npm pack,
+# npm install of the tarball in a fresh directory (node-gyp builds the addon
+# from the libsabuf sources it carries, and once more against a libsabuf
+# found with pkg-config), require and import, tsc on its declarations, and
+# its tests and an example in the VM. npm's cache: ~/.cache/sabuf/npm.
+.PHONY: check-npm
+check-npm: all node
+	@bindings/node/check-npm
+
 # Ping-pong between Node processes through sabuf, against Node's IPC channel
 # and Atomics between Workers (bindings/node/bench/pingpong.js), in the VM.
 bench-node: all node

@@ -51,9 +51,10 @@ const taName = intrinsic(Symbol.toStringTag);   // undefined for anything but a 
 const taBuffer = intrinsic('buffer');
 const taLength = intrinsic('length');
 const taByteOffset = intrinsic('byteOffset');
+// %TypedArray%.prototype.at does ValidateTypedArray (TypeError when the
+// array is detached or out of bounds) and, at -Infinity, nothing else.
+const taAt = uncurry(TypedArrayPrototype.at);
 const { isSharedArrayBuffer } = util.types;
-const { apply } = Reflect;
-const atomicsNotify = Atomics.notify;
 const asIntN = BigInt.asIntN;
 const { trunc, max } = Math;
 const U8 = Uint8Array;
@@ -112,10 +113,13 @@ function sabufHandle(ta, fn) {
   return h;
 }
 
-// ValidateAtomicAccess: the index, checked against the array's length.
+// ValidateAtomicAccess: the array's length, read before the index is
+// converted (whose valueOf may grow, shrink or detach the buffer), then the
+// index, checked against that length.
 function atomicAccess(ta, index) {
+  const length = taLength(ta);
   const i = toIndex(index, 'index');
-  if (i >= taLength(ta)) throw new RangeError(`index ${i} is out of range`);
+  if (i >= length) throw new RangeError(`index ${i} is out of range (length ${length})`);
   return i;
 }
 
@@ -144,62 +148,70 @@ function doWait(ta, index, value, timeout, sync) {
   return { async: true, value: r };
 }
 
-/** A new SharedArrayBuffer of byteLength zero-filled bytes on a /dev/sabuf buffer. */
-function create(byteLength) {
-  const n = toIndex(byteLength, 'byteLength');
-  if (n === 0) throw new RangeError('sabuf.create: byteLength must be at least 1 (a /dev/sabuf buffer is never empty)');
-  return native.create(n);
-}
+// The API's functions are methods, as built-ins are: not constructors (new
+// sabuf.notify(...) is a TypeError), no prototype, and length and name are
+// those of the function (wait 4, waitAsync 4, notify 3).
+module.exports = {
+  /** A new SharedArrayBuffer of byteLength zero-filled bytes on a /dev/sabuf buffer. */
+  create(byteLength) {
+    const n = toIndex(byteLength, 'byteLength');
+    if (n === 0) throw new RangeError('sabuf.create: byteLength must be at least 1 (a /dev/sabuf buffer is never empty)');
+    return native.create(n);
+  },
 
-/** The SharedArrayBuffer of a buffer fd (inherited, received); the fd is dup'ed, yours to close. */
-function attach(fd) {
-  if (typeof fd !== 'number') {
-    const err = new TypeError(`sabuf.attach: fd must be a number, got ${typeof fd}`);
-    err.code = 'ERR_INVALID_ARG_TYPE';
-    throw err;
-  }
-  if (!Number.isInteger(fd) || fd < 0 || fd > 0x7fffffff) {
-    const err = new RangeError(`sabuf.attach: fd must be an integer >= 0 and <= 2147483647, got ${fd}`);
-    err.code = 'ERR_OUT_OF_RANGE';
-    throw err;
-  }
-  return native.attach(fd);
-}
-
-/** This process's fd of the buffer under sab (owned by the buffer: do not close it). */
-function fd(sab) {
-  const h = handleOf(sab);
-  if (h === null) throw new TypeError('sabuf.fd: the argument must be a SharedArrayBuffer made by sabuf.create() or sabuf.attach()');
-  return native.fd(h);
-}
-
-/** Atomics.wait, with waiters in every process: 'ok' | 'not-equal' | 'timed-out'. */
-function wait(ta, index, value, timeout) {
-  return doWait(ta, index, value, timeout, true);
-}
-
-/** Atomics.waitAsync: { async: false, value } or { async: true, value: Promise<'ok' | 'timed-out'> }. */
-function waitAsync(ta, index, value, timeout) {
-  return doWait(ta, index, value, timeout, false);
-}
-
-/** Atomics.notify: wakes up to count (default: all) waiters of ta[index], in FIFO order, in every process. */
-function notify(ta, index, count) {
-  const is64 = validateWaitable(ta, 'notify');
-  const buffer = taBuffer(ta);
-  let h = weakGet(handles, buffer);
-  if (h === undefined) {
-    if (!isSharedArrayBuffer(buffer)) {
-      // Not shared: nobody can wait on it, and Atomics.notify says 0 after
-      // checking the index and count (in its own order).
-      return apply(atomicsNotify, Atomics, [ta, index, count]);
+  /** The SharedArrayBuffer of a buffer fd (inherited, received); the fd is dup'ed, yours to close. */
+  attach(fd) {
+    if (typeof fd !== 'number') {
+      const err = new TypeError(`sabuf.attach: fd must be a number, got ${typeof fd}`);
+      err.code = 'ERR_INVALID_ARG_TYPE';
+      throw err;
     }
-    h = handleOf(buffer);
-  }
-  if (h === null) sabufHandle(ta, 'notify');   // throws the TypeError
-  const i = atomicAccess(ta, index);
-  const c = count === undefined ? Infinity : max(toIntegerOrInfinity(count), 0);
-  return native.notify(h, taByteOffset(ta) + i * (is64 ? 8 : 4), c);
-}
+    if (!Number.isInteger(fd) || fd < 0 || fd > 0x7fffffff) {
+      const err = new RangeError(`sabuf.attach: fd must be an integer >= 0 and <= 2147483647, got ${fd}`);
+      err.code = 'ERR_OUT_OF_RANGE';
+      throw err;
+    }
+    return native.attach(fd);
+  },
 
-module.exports = { create, attach, fd, wait, waitAsync, notify };
+  /** This process's fd of the buffer under sab (owned by the buffer: do not close it). */
+  fd(sab) {
+    const h = handleOf(sab);
+    if (h === null) throw new TypeError('sabuf.fd: the argument must be a SharedArrayBuffer made by sabuf.create() or sabuf.attach()');
+    return native.fd(h);
+  },
+
+  /** Atomics.wait, with waiters in every process: 'ok' | 'not-equal' | 'timed-out'. */
+  wait(ta, index, value, timeout) {
+    return doWait(ta, index, value, timeout, true);
+  },
+
+  /** Atomics.waitAsync: { async: false, value } or { async: true, value: Promise<'ok' | 'timed-out'> }. */
+  waitAsync(ta, index, value, timeout) {
+    return doWait(ta, index, value, timeout, false);
+  },
+
+  /** Atomics.notify: wakes up to count (default: all) waiters of ta[index], in FIFO order, in every process. */
+  notify(ta, index, count) {
+    const is64 = validateWaitable(ta, 'notify');
+    const buffer = taBuffer(ta);
+    let h = weakGet(handles, buffer);
+    if (h === undefined) {
+      if (!isSharedArrayBuffer(buffer)) {
+        // Not shared: nobody can wait on it. Atomics.notify's steps, done
+        // here (not by the running V8's Atomics.notify, whose order may be
+        // older): ValidateTypedArray's TypeError for a detached or
+        // out-of-bounds array, the length, the index, the count; then 0.
+        taAt(ta, -Infinity);
+        atomicAccess(ta, index);
+        if (count !== undefined) toIntegerOrInfinity(count);
+        return 0;
+      }
+      h = handleOf(buffer);
+    }
+    if (h === null) sabufHandle(ta, 'notify');   // throws the TypeError
+    const i = atomicAccess(ta, index);
+    const c = count === undefined ? Infinity : max(toIntegerOrInfinity(count), 0);
+    return native.notify(h, taByteOffset(ta) + i * (is64 ? 8 : 4), c);
+  },
+};

@@ -12,10 +12,11 @@ const path = require('path');
 const sabuf = require('..');
 
 const rounds = Number(process.argv[2] || 1000);
-const cPeer = [path.join(__dirname, 'c-peer'),
+const cPeer = [path.join(__dirname, 'c-peer'),                       // the Makefile's
+  path.join(__dirname, '..', 'build', 'Release', 'c-peer'),               // node-gyp's (npm install)
   path.join(__dirname, '..', '..', '..', 'build', 'node', 'sabuf-node', 'examples', 'c-peer')]
   .find((f) => fs.existsSync(f));
-if (!cPeer) throw new Error('c-peer is not built: make -C bindings/node');
+if (!cPeer) throw new Error('c-peer is not built: make -C bindings/node, or npm install');
 
 const sab = sabuf.create(8);
 const words = new Int32Array(sab);

@@ -32,4 +32,4 @@ setTimeout(() => {
   console.log(`Producer: Notified consumer (${woken} woken)`);
 }, 1000);
 
-consumer.on('exit', (code) => { process.exitCode = code; });
+consumer.on('exit', (code) => { process.exitCode = code ?? 1; });   // null: killed by a signal
