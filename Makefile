@@ -57,7 +57,7 @@ UAPI     := $(CURDIR)/uapi
 
 # The goals that install their packages and boot the VM (or need its kernel).
 VM_GOALS := deps demo check check-debug check-rt check-kernel check-kernels \
-	check-node check-module-sig kernel-deps module-for module-debug \
+	check-node kernel-deps module-for module-debug \
 	bench bench-node stress stress-debug check-deb check-compilers check-arm64
 # The goals that install onto this machine: for the running kernel.
 INSTALL_GOALS := install install-built uninstall modules_install
