@@ -1,8 +1,10 @@
 # sabuf: SharedArrayBuffer and Atomics for C on Linux.
 #
 #   make              build the module (for the VM's kernel), libsabuf, the
-#                     sabuf tool, the selftests and the examples
-#   make demo         ... then boot the VM and run the examples there
+#                     sabuf tool, the selftests, the examples and the Node.js
+#                     binding; installs no package (see "Which kernel" below)
+#   make demo         the module, libsabuf, the tool and the examples, then
+#                     boot the VM and run the examples there (quietly; ~3 min)
 #   make check        ... then boot the VM and run every selftest there;
 #                     ends with "N passed, N failed"
 #   make check T=wait_test    only the named test binaries (space-separated)
@@ -22,19 +24,30 @@
 #   make bench        benchmarks against futex, pthread and Node.js (bench/)
 #   make stress       torture, fuzzer, faults, leaks, reloads in the VM (stress/);
 #                     make stress-debug on the debug kernel
-#   make deps         install the Debian packages that are missing
-#   make install      the module (+ depmod), libsabuf, its headers and pkg-config
-#                     file, the sabuf tool, the man pages and the udev rule,
-#                     under DESTDIR and PREFIX (/usr/local); make uninstall
+#   make deps         install the Debian packages that are missing (the VM's:
+#                     QEMU, Debian's kernel and headers, linux-source, ...)
+#   make install      the module (+ depmod) for the running kernel, libsabuf,
+#                     its headers and pkg-config file, the sabuf tool, the man
+#                     pages, the udev rule and the Node.js module, under
+#                     DESTDIR and PREFIX (/usr/local); make uninstall.
+#                     SIGN_KEY=key.pem SIGN_CERT=cert.der (or .pem): sign the
+#                     installed module with the kernel's scripts/sign-file
 #   make modules_install   the module, into /lib/modules of KDIR's kernel
 #   make clean        remove everything built
 #
-# The module is built against the kernel the VM boots: Debian's newest
-# amd64 kernel with headers installed. On your own machine, build it for
-# your running kernel with
-#   make KDIR=/lib/modules/$(uname -r)/build
-# (KERNELRELEASE=... picks another installed release the same way).
+# Which kernel. Only the targets that boot the VM (demo, check*, bench,
+# stress, module-debug, ...) install packages (tools/install-deps, with
+# sudo); make, make module lib cli, make KDIR=... and make install never do.
+#   make, make module  build the module for the VM's kernel (Debian's newest
+#                      -amd64 with headers, tools/vm/kernel-release); when
+#                      there is none, it stops and names both ways out:
+#                      `make deps` (the VM's kernel), or KDIR=
+#   make install       builds and installs for the running kernel, uname -r
+#   KDIR=/lib/modules/$(uname -r)/build   the module for the kernel of that
+#                      tree (its release read from it)
+#   KERNELRELEASE=R    the kernel R, headers from /lib/modules/R/build
 #
+
 # Everything generated goes under build/, except kbuild's objects, which it
 # keeps next to the sources.
 
@@ -42,7 +55,27 @@ BUILD    := $(CURDIR)/build
 KSFT_DIR := $(BUILD)/kselftest
 UAPI     := $(CURDIR)/uapi
 
-# Lazily expanded (recipes run after `deps`, which may install the kernel).
+# The goals that install their packages and boot the VM (or need its kernel).
+VM_GOALS := deps demo check check-debug check-rt check-kernel check-kernels \
+	check-node kernel-deps module-for module-debug \
+	bench bench-node stress stress-debug check-deb check-compilers check-arm64
+# The goals that install onto this machine: for the running kernel.
+INSTALL_GOALS := install install-built uninstall modules_install
+ifneq ($(filter $(VM_GOALS),$(MAKECMDGOALS)),)
+NEED_DEPS := deps
+endif
+
+# KDIR given: the release is that tree's (its utsrelease.h, which the
+# module's vermagic is made of). Else KERNELRELEASE: given, or uname -r for
+# the install goals, or the VM's kernel. Lazily expanded (recipes run after
+# `deps`, which may install the VM's kernel).
+ifdef KDIR
+KERNELRELEASE ?= $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+else ifneq ($(filter $(INSTALL_GOALS),$(MAKECMDGOALS)),)
+ifeq ($(filter $(VM_GOALS),$(MAKECMDGOALS)),)
+KERNELRELEASE ?= $(shell uname -r)
+endif
+endif
 KERNELRELEASE ?= $(shell tools/vm/kernel-release)
 KDIR ?= $(firstword $(wildcard /lib/modules/$(KERNELRELEASE)/build) \
                     /usr/src/linux-headers-$(KERNELRELEASE))
@@ -70,11 +103,20 @@ all: module lib cli selftests selftests-lib examples
 deps:
 	@tools/install-deps
 
-module: deps
+module: | $(NEED_DEPS)
 	@if [ ! -f Kbuild ]; then echo "make: skipping the module (no Kbuild yet)"; exit 0; fi; \
+	if [ -z "$(KERNELRELEASE)" ]; then \
+		echo "make: no kernel to build the module for: the VM's (Debian's newest -amd64" \
+		     "kernel with its headers) is not installed. Either install it with the VM's" \
+		     "other packages, \`make deps\` (or run \`make demo\`/\`make check\`, which do)," \
+		     "or build for the kernel you run: \`make KDIR=/lib/modules/$$(uname -r)/build\`" \
+		     "(headers: apt-get install linux-headers-$$(uname -r))." >&2; \
+		exit 1; \
+	fi; \
 	if [ -z "$(KDIR)" ] || [ ! -d "$(KDIR)" ]; then \
-		echo "make: no kernel headers at '$(KDIR)'. For the running kernel:" \
-		     "apt-get install linux-headers-$$(uname -r); for the VM's: make deps" >&2; \
+		echo "make: no kernel headers for $(KERNELRELEASE) at '$(KDIR)'. Install them" \
+		     "(apt-get install linux-headers-$(KERNELRELEASE)), or name another kernel" \
+		     "with KDIR= or KERNELRELEASE=." >&2; \
 		exit 1; \
 	fi; \
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
@@ -86,7 +128,7 @@ module: deps
 #   make module-for KERNELRELEASE=6.1.0-56-rt-amd64    (against its headers)
 #   make module-debug                                   (against the debug kernel)
 MODULE_COPY = $(BUILD)/module/$(KERNELRELEASE)
-module-for: deps
+module-for: | $(NEED_DEPS)
 	@if [ -z "$(KDIR)" ] || [ ! -d "$(KDIR)" ]; then \
 		echo "make: no kernel tree at '$(KDIR)' for '$(KERNELRELEASE)'" >&2; exit 1; \
 	fi
@@ -96,19 +138,21 @@ module-for: deps
 	$(MAKE) -C $(KDIR) M=$(MODULE_COPY) W=1e modules
 
 # The debug kernel is built (about 10 minutes) or reused from ~/.cache/sabuf.
-module-debug: deps
-	@tools/install-deps flex bison bc libelf-dev libssl-dev
+module-debug: | $(NEED_DEPS)
+	@tools/install-deps flex bison bc libelf-dev libssl-dev openssl
 	@env=$$(tools/debug-kernel/build) && eval "$$env" && \
 	$(MAKE) --no-print-directory module-for \
 		KERNELRELEASE=$$SABUF_DEBUG_KERNEL_RELEASE KDIR=$$SABUF_DEBUG_KERNEL_KDIR
 
-kselftest: deps $(addprefix $(KSFT_DIR)/,$(KSFT_HEADERS))
+# Without the VM's packages (no linux-source: a real machine), `make`
+# leaves the selftests out and says so; the check targets install it.
+kselftest: $(if $(NEED_DEPS)$(wildcard $(LINUX_SOURCE)),$(addprefix $(KSFT_DIR)/,$(KSFT_HEADERS))) | $(NEED_DEPS)
 
 # A pattern rule with two targets is one recipe run that makes both (the
 # stem is "kselftest"): one pass over the tarball, which --occurrence cuts
 # short once both members are out. -m: stamped now, so that they count as
 # newer than the tarball.
-$(KSFT_DIR)/%_harness.h $(KSFT_DIR)/%.h: $(LINUX_SOURCE) | deps
+$(KSFT_DIR)/%_harness.h $(KSFT_DIR)/%.h: $(LINUX_SOURCE) | $(NEED_DEPS)
 	@echo "  EXTRACT $(KSFT_HEADERS) from $(LINUX_SOURCE)"
 	@rm -rf $(KSFT_DIR).tmp && mkdir -p $(KSFT_DIR).tmp $(KSFT_DIR)
 	@tar -xJmf $(LINUX_SOURCE) -C $(KSFT_DIR).tmp --strip-components=4 \
@@ -117,25 +161,33 @@ $(KSFT_DIR)/%_harness.h $(KSFT_DIR)/%.h: $(LINUX_SOURCE) | deps
 	@for h in $(KSFT_HEADERS); do mv $(KSFT_DIR).tmp/$$h $(KSFT_DIR)/$$h; done
 	@rm -rf $(KSFT_DIR).tmp
 
-$(LINUX_SOURCE): | deps
+$(LINUX_SOURCE): | $(NEED_DEPS)
 
-lib: deps
+lib: | $(NEED_DEPS)
 	$(call submake,lib)
 
-cli: deps
+cli: | $(NEED_DEPS)
+	@echo '#include <libmnl/libmnl.h>' | $(CC) -E -x c - >/dev/null 2>&1 || { \
+		echo "make: the sabuf tool needs libmnl's headers: apt-get install libmnl-dev" \
+		     "(or make deps)" >&2; exit 1; }
 	$(call submake,tools/cli)
 
+# (the harness comes from linux-source-6.12's tarball, a VM package)
+no_harness = $(if $(wildcard $(KSFT_DIR)/kselftest_harness.h),,@echo "make: skipping \
+	$(1): no $(LINUX_SOURCE) for kselftest_harness.h (make deps installs it; \
+	make check does)")
+
 selftests: kselftest
-	$(call submake,selftests)
+	$(or $(call no_harness,the selftests),$(call submake,selftests))
 
 selftests-lib: kselftest lib
-	$(call submake,selftests/lib)
+	$(or $(call no_harness,the library tests),$(call submake,selftests/lib))
 
 examples: lib
 	$(call submake,examples)
 
 # The VM runs with the module built here (its vermagic picks the kernel).
-check: all
+check: all | $(NEED_DEPS)
 	@tools/sabuf-check $(T)
 
 # The same suite on the debug kernel (KASAN, lockdep, kmemleak, UBSAN, ...).
@@ -185,7 +237,7 @@ check-compilers: kselftest kernel-deps
 # Debian's node loads the module, and runs the example and a Node.js
 # program in the VM with that module (tools/check-deb).
 .PHONY: deb check-deb check-arm64
-deb: deps
+deb:
 	@tools/make-deb $(if $(DEB_HOST),--host)
 
 check-deb: deb kernel-deps
@@ -197,7 +249,14 @@ check-deb: deb kernel-deps
 check-arm64: kernel-deps
 	@tools/kernels/check-arm64
 
-demo: all
+# Only what the demo runs, quietly: the compiler's command lines, the
+# selftests, the -m32 builds, the header checks and the Node.js addon are
+# for make and make check.
+demo: | $(NEED_DEPS)
+	@echo "make demo: building the module, libsabuf, the sabuf tool and the examples" \
+	     "(about a minute), then booting the VM to run the examples (about two minutes" \
+	     "under software emulation) ..."
+	@$(MAKE) -s --no-print-directory module lib cli examples
 	@tools/sabuf-vm -- sabuf-run-demo
 
 # Long-running proof (stress/README.md): torture (10^6 wait/notify handoffs),
@@ -228,7 +287,14 @@ bench: all
 
 # make install / make uninstall: everything a user gets, under DESTDIR and
 # PREFIX (default /usr/local). The module goes to the kernel's own tree,
-# /lib/modules/$(KERNELRELEASE)/updates, followed by depmod. With DESTDIR
+# /lib/modules/$(KERNELRELEASE)/updates (uname -r unless KERNELRELEASE or
+# KDIR say otherwise), followed by depmod; install-built refuses a sabuf.ko
+# whose vermagic names another release. SIGN_KEY and SIGN_CERT: the
+# installed module is signed with them by KDIR's scripts/sign-file (hash:
+# the kernel's CONFIG_MODULE_SIG_HASH), for a kernel that enforces module
+# signatures (Secure Boot: README, "Secure Boot"). The Node.js module goes to
+# $(PREFIX)/lib/node/sabuf (NODE_MODULES_DIR), where a node installed under
+# the same prefix looks (another node: NODE_PATH=$(PREFIX)/lib/node). With DESTDIR
 # set, depmod -b DESTDIR runs only when DESTDIR holds that kernel's
 # modules.order (a real root, like the VM's); a bare staging directory is a
 # package in the making, whose target runs depmod itself. uninstall removes
@@ -246,20 +312,38 @@ define run_depmod
 	fi
 endef
 INSTALL_SUBDIRS := lib tools/cli man
-INSTALL_VARS := $(SUBMAKE_VARS) PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+NODE_MODULES_DIR ?= $(PREFIX)/lib/node
+INSTALL_VARS := $(SUBMAKE_VARS) PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) \
+	NODE_MODULES_DIR=$(NODE_MODULES_DIR)
 
 # The module to install; the VM rig names the one it boots with.
 SABUF_KO ?= sabuf.ko
+MODINFO  ?= $(firstword $(shell command -v modinfo) /sbin/modinfo)
+SIGN_FILE ?= $(KDIR)/scripts/sign-file
+SIGN_HASH ?= $(or $(shell sed -n 's/^CONFIG_MODULE_SIG_HASH="\{0,1\}\([^"]*\)"\{0,1\}$$/\1/p' \
+	$(KDIR)/include/config/auto.conf 2>/dev/null),sha256)
 
-install: all
-	@$(MAKE) --no-print-directory install-built
+install: module lib cli node
+	@$(MAKE) --no-print-directory install-built KERNELRELEASE=$(KERNELRELEASE)
 
 # install without building first (the VM rig's way into the VM's root)
 install-built:
+	@vermagic=$$($(MODINFO) -F vermagic $(SABUF_KO)) && \
+	[ "$${vermagic%% *}" = "$(KERNELRELEASE)" ] || { \
+		echo "make: $(SABUF_KO) is built for '$${vermagic%% *}', not for" \
+		     "'$(KERNELRELEASE)' (uname -r, or KERNELRELEASE/KDIR): run make install" \
+		     "with the same KDIR/KERNELRELEASE as the build" >&2; exit 1; }
+	@if [ -n "$(SIGN_KEY)$(SIGN_CERT)" ]; then \
+		[ -r "$(SIGN_KEY)" ] && [ -r "$(SIGN_CERT)" ] || { echo "make: SIGN_KEY and SIGN_CERT" \
+			"must both name readable files (the private key, PEM; its certificate)" >&2; exit 1; }; \
+		[ -x "$(SIGN_FILE)" ] || { echo "make: no $(SIGN_FILE) to sign with (the kernel's" \
+			"headers have it; or SIGN_FILE=)" >&2; exit 1; }; \
+	fi
 	@for d in $(INSTALL_SUBDIRS); do \
 		$(MAKE) -C $$d $(INSTALL_VARS) install || exit 1; \
 	done
 	install -D -m 0644 $(SABUF_KO) $(DESTDIR)$(MODDIR)/sabuf.ko
+	$(if $(SIGN_KEY),$(SIGN_FILE) $(SIGN_HASH) $(SIGN_KEY) $(SIGN_CERT) $(DESTDIR)$(MODDIR)/sabuf.ko)
 	install -D -m 0644 uapi/linux/sabuf.h $(DESTDIR)$(INCLUDEDIR)/linux/sabuf.h
 	install -D -m 0644 uapi/linux/sabuf_netlink.h $(DESTDIR)$(INCLUDEDIR)/linux/sabuf_netlink.h
 	install -D -m 0644 kmod/60-sabuf.rules $(DESTDIR)$(UDEVDIR)/60-sabuf.rules
@@ -286,15 +370,16 @@ clean:
 	rm -rf $(BUILD)
 
 # The Node.js binding (bindings/node/): part of `make` (skipped when there
-# is no node with headers), of `make install` (into node's own global
-# folder, /usr/lib/node/sabuf for /usr/bin/node) and of `make check` (the
-# selftests node_*_test); alone, in the VM with this machine's node:
-# make check-node (T=test/x.test.js for one file).
+# is no node with headers), of `make install` (into $(PREFIX)/lib/node/sabuf)
+# and of `make check` (the selftests node_*_test; the VM goals install
+# Debian's nodejs when there is no node); alone, in the VM with this
+# machine's node: make check-node (T=test/x.test.js for one file).
 .PHONY: node check-node bench-node
 all: node
 INSTALL_SUBDIRS += bindings/node
 node: lib
-	@command -v node >/dev/null || command -v nodejs >/dev/null || tools/install-deps nodejs libnode-dev
+	$(if $(NEED_DEPS),@command -v node >/dev/null || command -v nodejs >/dev/null || \
+		tools/install-deps nodejs libnode-dev)
 	$(call submake,bindings/node)
 
 check-node: all node

@@ -274,3 +274,5 @@ module_exit(sabuf_exit);
 MODULE_DESCRIPTION("SharedArrayBuffer and Atomics: shared buffers with wait/notify");
 MODULE_AUTHOR("The sabuf developers");
 MODULE_LICENSE("GPL");
+/* the release; tools/make-deb checks it against debian/changelog */
+MODULE_VERSION("0.2.0");
