@@ -93,7 +93,7 @@ static void *wait_for_flag(void *arg)
 	struct sabuf *sb = arg;
 	struct shared *s = sabuf_data(sb);
 
-	sabuf_mutex_lock(sb, &s->mutex);
+	lock_or_abort(sb, &s->mutex);
 	while (!s->flag)
 		if (sabuf_cond_timedwait(sb, &s->cond, &s->mutex,
 					 20 * NSEC_PER_SEC) == -ETIMEDOUT) {
@@ -111,7 +111,7 @@ TEST_F(cv, signal_wakes_a_waiter)
 
 	ASSERT_EQ(0, pthread_create(&t, NULL, wait_for_flag, self->sb));
 	sleep_ms(20);	/* either order works; this one usually sleeps first */
-	sabuf_mutex_lock(self->sb, &self->s->mutex);
+	ASSERT_EQ(0, sabuf_mutex_lock(self->sb, &self->s->mutex));
 	self->s->flag = 1;
 	EXPECT_EQ(0, sabuf_cond_signal(self->sb, &self->s->cond));
 	sabuf_mutex_unlock(self->sb, &self->s->mutex);
@@ -131,7 +131,7 @@ TEST_F(cv, broadcast_wakes_every_waiter)
 		ASSERT_EQ(0, pthread_create(&t[i], NULL, wait_for_flag,
 					    self->sb));
 	sleep_ms(50);
-	sabuf_mutex_lock(self->sb, &self->s->mutex);
+	ASSERT_EQ(0, sabuf_mutex_lock(self->sb, &self->s->mutex));
 	self->s->flag = 1;
 	EXPECT_EQ(0, sabuf_cond_broadcast(self->sb, &self->s->cond));
 	sabuf_mutex_unlock(self->sb, &self->s->mutex);
@@ -148,7 +148,7 @@ static int alternate(struct sabuf *sb, struct shared *s, int party)
 {
 	int ret = 0;
 
-	sabuf_mutex_lock(sb, &s->mutex);
+	lock_or_abort(sb, &s->mutex);
 	while (s->flag < TURNS) {
 		if (s->flag % 2 == party) {
 			s->flag++;
@@ -195,7 +195,7 @@ static int produce(struct sabuf *sb, struct shared *s, int first)
 	int i;
 
 	for (i = 0; i < ITEMS_EACH; i++) {
-		sabuf_mutex_lock(sb, &s->mutex);
+		lock_or_abort(sb, &s->mutex);
 		while (s->tail - s->head == QUEUE_SLOTS)
 			if (sabuf_cond_timedwait(sb, &s->not_full, &s->mutex,
 						 10 * NSEC_PER_SEC)) {
@@ -214,7 +214,7 @@ static int consume(struct sabuf *sb, struct shared *s, int count)
 	int i;
 
 	for (i = 0; i < count; i++) {
-		sabuf_mutex_lock(sb, &s->mutex);
+		lock_or_abort(sb, &s->mutex);
 		while (s->tail == s->head)
 			if (sabuf_cond_timedwait(sb, &s->not_empty, &s->mutex,
 						 10 * NSEC_PER_SEC)) {
