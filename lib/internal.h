@@ -83,6 +83,19 @@ static inline int sabuf_word_offset(const struct sabuf *sb, const void *addr,
 }
 
 /*
+ * The same for a word the caller will write (every mutex, condition
+ * variable, semaphore and barrier call): -EBADF first on a read-only
+ * handle, whose mapping would fault on the store (contract 0.3).
+ */
+static inline int sabuf_writable_word(const struct sabuf *sb, const void *addr,
+				      size_t size, uint64_t *offset)
+{
+	if (sb && sb->readonly)
+		return -EBADF;
+	return sabuf_word_offset(sb, addr, size, offset);
+}
+
+/*
  * Does the kernel count nobody waiting on the index at @offset? The caller
  * has made barrier (B) of kmod/waitwake.c already (a fence, or a
  * sequentially consistent read-modify-write of the word). Without counters
@@ -103,5 +116,9 @@ int sabuf_notify_in_kernel(struct sabuf *sb, uint64_t offset, unsigned int count
  * condition variable relocks with it. (mutex.c) */
 int sabuf_mutex_lock_contended(struct sabuf *sb, sabuf_mutex_t *mutex,
 			       const struct sabuf_deadline *deadline);
+
+/* Does the calling thread hold the mutex (whose address was checked)?
+ * No system call. (mutex.c) */
+bool sabuf_mutex_is_mine(sabuf_mutex_t *mutex);
 
 #endif /* SABUF_INTERNAL_H */

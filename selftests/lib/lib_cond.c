@@ -74,6 +74,50 @@ TEST_F(cv, wait_without_the_mutex_is_eperm)
 					  &self->s->mutex));
 }
 
+static void *lock_and_keep(void *arg)
+{
+	struct sabuf *sb = arg;
+	struct shared *s = sabuf_data(sb);
+
+	return (void *)(intptr_t)sabuf_mutex_lock(sb, &s->mutex);
+}
+
+/*
+ * Ownership is checked first, whatever the timeout (contract 0.3; issue
+ * 18 item 9): 0.2 said -ETIMEDOUT for a timeout <= 0 (and a deadline
+ * already past) without looking at the mutex. Unlocked, and held by
+ * another thread, alike.
+ */
+TEST_F(cv, wait_without_the_mutex_is_eperm_whatever_the_timeout)
+{
+	static const int64_t timeouts[] = { 0, -1, INT64_MIN, NSEC_PER_MSEC, SABUF_FOREVER };
+	struct timespec past = { 0, 0 }, future;
+	pthread_t t;
+	void *ret;
+	int round, i;
+
+	clock_gettime(CLOCK_MONOTONIC, &future);
+	future.tv_sec += 1;
+	for (round = 0; round < 2; round++) {
+		if (round == 1) {	/* now held by another (ended) thread */
+			ASSERT_EQ(0, pthread_create(&t, NULL, lock_and_keep, self->sb));
+			ASSERT_EQ(0, pthread_join(t, &ret));
+			ASSERT_EQ(0, (intptr_t)ret);
+		}
+		for (i = 0; i < 5; i++)
+			EXPECT_EQ(-EPERM, sabuf_cond_timedwait(self->sb, &self->s->cond,
+							       &self->s->mutex, timeouts[i]))
+				TH_LOG("round %d, timeout %lld", round, (long long)timeouts[i]);
+		EXPECT_EQ(-EPERM, sabuf_cond_clockwait(self->sb, &self->s->cond, &self->s->mutex,
+						       CLOCK_MONOTONIC, &past));
+		EXPECT_EQ(-EPERM, sabuf_cond_clockwait(self->sb, &self->s->cond, &self->s->mutex,
+						       CLOCK_REALTIME, &past));
+		EXPECT_EQ(-EPERM, sabuf_cond_clockwait(self->sb, &self->s->cond, &self->s->mutex,
+						       CLOCK_MONOTONIC, &future));
+		EXPECT_EQ(-EPERM, sabuf_cond_wait(self->sb, &self->s->cond, &self->s->mutex));
+	}
+}
+
 TEST_F(cv, outside_the_buffer_is_erange)
 {
 	sabuf_cond_t elsewhere = { 0 };
