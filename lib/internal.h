@@ -75,9 +75,16 @@ static inline int sabuf_word_offset(const struct sabuf *sb, const void *addr,
 	at = (uintptr_t)addr;
 	if (at & (size - 1))
 		return -EINVAL;
-	len = sabuf_current_length(sb);
-	if (at < base || at - base > len || len - (at - base) < size)
+	if (at < base)
 		return -ERANGE;
+	/* buffers never shrink: inside the length at attach is inside now,
+	 * without reading the kernel's current length (the usual case) */
+	len = sb->byte_length;
+	if (at - base > len || len - (at - base) < size) {
+		len = sabuf_current_length(sb);
+		if (at - base > len || len - (at - base) < size)
+			return -ERANGE;
+	}
 	*offset = at - base;
 	return 0;
 }
