@@ -105,8 +105,8 @@ static void child(struct sabuf *sb, long n)
 	sa.sa_flags = SA_SIGINFO;
 	CHECK_SYS(sigaction(SIGSYS, &sa, NULL));
 	/* a thread's first lock asks the kernel for its owner id, once */
-	sabuf_mutex_lock(sb, m);
-	sabuf_mutex_unlock(sb, m);
+	if (sabuf_mutex_lock(sb, m) != 0 || sabuf_mutex_unlock(sb, m) != 0)
+		die("sabuf_mutex_lock");
 	install_filter();
 
 	/* From here on, any system call traps and is counted. */

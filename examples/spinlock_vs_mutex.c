@@ -112,9 +112,9 @@ int main(void)
 	spin_lock(&s->spin);
 	printf("tryLock while held: %s\n", spin_trylock(&s->spin) ? "true" : "false");
 	spin_unlock(&s->spin);
+	must(sabuf_mutex_lock(sb, &s->mutex), "lock");
 	printf("sabuf_mutex_trylock on a held mutex: %d (-EBUSY)\n",
-	       (sabuf_mutex_lock(sb, &s->mutex),
-		sabuf_mutex_trylock(sb, &s->mutex)));
+	       sabuf_mutex_trylock(sb, &s->mutex));
 	sabuf_mutex_unlock(sb, &s->mutex);
 
 	printf("\n%d threads x %d critical sections, each holding the lock "

@@ -29,7 +29,8 @@ static int check_barrier(struct sabuf *sb, sabuf_barrier_t *b)
 	uint64_t offset;
 	int ret;
 
-	ret = sabuf_word_offset(sb, &b->parties, sizeof(b->parties), &offset);
+	/* init and wait both write: -EBADF on a read-only handle */
+	ret = sabuf_writable_word(sb, &b->parties, sizeof(b->parties), &offset);
 	if (!ret)
 		ret = sabuf_word_offset(sb, &b->arrived, sizeof(b->arrived),
 					&offset);

@@ -15,8 +15,10 @@
  * The sequence wraps after 2^32 signals; a waiter would have to sleep
  * through exactly that many to miss one.
  *
- * Errors: -ETIMEDOUT when the deadline passed (a timeout <= 0 returns it
- * at once, without unlocking); -EINTR from the sleep reads as a spurious
+ * Errors: -EBADF on a read-only handle; -EPERM when the caller does not
+ * hold the mutex, checked before anything else (0.2 said -ETIMEDOUT for a
+ * timeout <= 0 there); -ETIMEDOUT when the deadline passed (a timeout <= 0
+ * returns it at once, without unlocking); -EINTR from the sleep reads as a spurious
  * wake-up (0); any other error of the sleep is returned, after the mutex
  * is held again. A signal whose waiter is killed after the notify picked
  * it is handed on by the kernel when it can (SABUF_SLEEP_HANDON); one
@@ -28,11 +30,13 @@
 #include "internal.h"
 #include "wait.h"
 
+/* Every call here writes (a wait unlocks and relocks the mutex): -EBADF
+ * on a read-only handle. */
 static int check_word(struct sabuf *sb, const int32_t *word)
 {
 	uint64_t offset;
 
-	return sabuf_word_offset(sb, word, sizeof(*word), &offset);
+	return sabuf_writable_word(sb, word, sizeof(*word), &offset);
 }
 
 struct cond_sleep {
@@ -67,12 +71,15 @@ static int wait_until(struct sabuf *sb, sabuf_cond_t *c, sabuf_mutex_t *m,
 	struct cond_sleep sl = { sb, c, m, 0 };
 	int ret, slept;
 
+	/* ownership first, whatever the timeout (contract 0.3) */
+	if (!sabuf_mutex_is_mine(m))
+		return -EPERM;
 	if (sabuf_deadline_is_now(deadline))
 		return -ETIMEDOUT;	/* never sleeps; the mutex stays held */
 	sl.seq = sabuf_load(&c->seq);		/* under the mutex */
 	ret = sabuf_mutex_unlock(sb, m);
 	if (ret)
-		return ret;			/* -EPERM: it was not held */
+		return ret;			/* cannot fail: it is held */
 	/* one sleep: "ok", "not-equal" and -EINTR all return to the caller,
 	 * who rechecks the predicate (-EINTR reads as a spurious wake-up) */
 	pthread_cleanup_push(cond_cancelled, &sl);

@@ -75,11 +75,31 @@ static inline int sabuf_word_offset(const struct sabuf *sb, const void *addr,
 	at = (uintptr_t)addr;
 	if (at & (size - 1))
 		return -EINVAL;
-	len = sabuf_current_length(sb);
-	if (at < base || at - base > len || len - (at - base) < size)
+	if (at < base)
 		return -ERANGE;
+	/* buffers never shrink: inside the length at attach is inside now,
+	 * without reading the kernel's current length (the usual case) */
+	len = sb->byte_length;
+	if (at - base > len || len - (at - base) < size) {
+		len = sabuf_current_length(sb);
+		if (at - base > len || len - (at - base) < size)
+			return -ERANGE;
+	}
 	*offset = at - base;
 	return 0;
+}
+
+/*
+ * The same for a word the caller will write (every mutex, condition
+ * variable, semaphore and barrier call): -EBADF first on a read-only
+ * handle, whose mapping would fault on the store (contract 0.3).
+ */
+static inline int sabuf_writable_word(const struct sabuf *sb, const void *addr,
+				      size_t size, uint64_t *offset)
+{
+	if (sb && sb->readonly)
+		return -EBADF;
+	return sabuf_word_offset(sb, addr, size, offset);
 }
 
 /*
@@ -103,5 +123,9 @@ int sabuf_notify_in_kernel(struct sabuf *sb, uint64_t offset, unsigned int count
  * condition variable relocks with it. (mutex.c) */
 int sabuf_mutex_lock_contended(struct sabuf *sb, sabuf_mutex_t *mutex,
 			       const struct sabuf_deadline *deadline);
+
+/* Does the calling thread hold the mutex (whose address was checked)?
+ * No system call. (mutex.c) */
+bool sabuf_mutex_is_mine(sabuf_mutex_t *mutex);
 
 #endif /* SABUF_INTERNAL_H */

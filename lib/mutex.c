@@ -10,7 +10,9 @@
  *   id | CONTENDED            held, somebody may sleep: unlock notifies
  *   id | OWNER_DIED [| C]     held by id, who took it over from a dead owner
  *                             and has not called sabuf_mutex_consistent()
- *   OWNER_DIED [| C]          no owner: its holder thread exited holding it
+ *   OWNER_DIED [| C]          no owner: a 0.2 holder thread exited holding it
+ *                             (0.3 leaves a dead thread's id in the word: the
+ *                             kernel reports it dead)
  *   NOTRECOVERABLE            unlocked without being made consistent: dead
  *
  * Lock: CAS 0 -> id. Else, if the holder is us: -EDEADLK. Else set
@@ -51,7 +53,7 @@ static int check_mutex(struct sabuf *sb, sabuf_mutex_t *m)
 {
 	uint64_t offset;
 
-	return sabuf_word_offset(sb, &m->state, sizeof(m->state), &offset);
+	return sabuf_writable_word(sb, &m->state, sizeof(m->state), &offset);
 }
 
 static uint32_t load(sabuf_mutex_t *m)
@@ -62,20 +64,6 @@ static uint32_t load(sabuf_mutex_t *m)
 static bool cas(sabuf_mutex_t *m, uint32_t old, uint32_t new)
 {
 	return (uint32_t)sabuf_compare_exchange(&m->state, (int32_t)old, (int32_t)new) == old;
-}
-
-/* Now held by us: remember it for pthread_exit; ret is 0 or -EOWNERDEAD. */
-static int acquired(struct sabuf *sb, sabuf_mutex_t *m, int ret)
-{
-	int err = sabuf_held_add(sb, m);
-
-	if (err) {
-		/* cannot track it: give it back rather than hold it untracked */
-		sabuf_exchange(&m->state, ret ? (int32_t)OWNER_DIED : 0);
-		sabuf_notify(sb, &m->state, 1);
-		return err;
-	}
-	return ret;
 }
 
 /*
@@ -101,7 +89,7 @@ static int lock_slow(struct sabuf *sb, sabuf_mutex_t *m, uint32_t id,
 
 		if (s == 0) {
 			if (cas(m, 0, id | (slept ? CONTENDED : 0)))
-				return acquired(sb, m, 0);
+				return 0;
 			continue;
 		}
 		if (s == NOTRECOVERABLE)
@@ -112,12 +100,12 @@ static int lock_slow(struct sabuf *sb, sabuf_mutex_t *m, uint32_t id,
 			if (!(s & OWNER_DIED))
 				return -EINVAL;		/* not a state we ever write */
 			/*
-			 * Released by a thread that exited holding it. Keep
-			 * CONTENDED if others may sleep: the bit, or we slept
-			 * (its destructor woke only us).
+			 * Released by a 0.2 thread that exited holding it.
+			 * Keep CONTENDED if others may sleep: the bit, or we
+			 * slept (its destructor woke only us).
 			 */
 			if (cas(m, s, id | OWNER_DIED | (slept ? CONTENDED : s & CONTENDED)))
-				return acquired(sb, m, -EOWNERDEAD);
+				return -EOWNERDEAD;
 			continue;
 		}
 		if (!(s & CONTENDED)) {
@@ -129,7 +117,7 @@ static int lock_slow(struct sabuf *sb, sabuf_mutex_t *m, uint32_t id,
 		if (ret == -EOWNERDEAD) {
 			/* the holder is dead: take the word over as we saw it */
 			if (cas(m, s, id | OWNER_DIED | CONTENDED))
-				return acquired(sb, m, -EOWNERDEAD);
+				return -EOWNERDEAD;
 			continue;
 		}
 		if (ret == -ETIMEDOUT)
@@ -150,7 +138,8 @@ int sabuf_mutex_lock_contended(struct sabuf *sb, sabuf_mutex_t *m,
 	return lock_slow(sb, m, id, deadline, true, BLOCK);
 }
 
-static int lock_until(struct sabuf *sb, sabuf_mutex_t *m, const struct sabuf_deadline *deadline,
+/* inlined into each caller: the uncontended path builds no deadline */
+static inline __attribute__((always_inline)) int lock_until(struct sabuf *sb, sabuf_mutex_t *m, const struct sabuf_deadline *deadline,
 		      enum how how)
 {
 	int id, ret = check_mutex(sb, m);
@@ -161,7 +150,7 @@ static int lock_until(struct sabuf *sb, sabuf_mutex_t *m, const struct sabuf_dea
 	if (id < 0)
 		return id;
 	if (cas(m, 0, id))
-		return acquired(sb, m, 0);	/* uncontended: no system call */
+		return 0;	/* uncontended: no system call */
 	return lock_slow(sb, m, id, deadline, false, how);
 }
 
@@ -203,18 +192,17 @@ SABUF_EXPORT int sabuf_mutex_trylock(struct sabuf *sb, sabuf_mutex_t *m)
 SABUF_EXPORT int sabuf_mutex_unlock(struct sabuf *sb, sabuf_mutex_t *m)
 {
 	uint64_t offset;
-	int id, ret = sabuf_word_offset(sb, &m->state, sizeof(m->state), &offset);
-	uint32_t s;
+	int ret = sabuf_writable_word(sb, &m->state, sizeof(m->state), &offset);
+	uint32_t s, id;
 
 	if (ret)
 		return ret;
-	id = sabuf_owner_id(sb);
-	if (id < 0)
-		return id;
+	/* a thread without an id in this process holds nothing: no need
+	 * to register one just to say -EPERM */
+	id = sabuf_owner_id_cached();
 	s = load(m);
-	if (s == NOTRECOVERABLE || (s & ID_MASK) != (uint32_t)id)
+	if (id == 0 || s == NOTRECOVERABLE || (s & ID_MASK) != id)
 		return -EPERM;			/* not held by this thread */
-	sabuf_held_remove(m);
 	if (s & OWNER_DIED) {
 		/* never made consistent: nobody can use it any more */
 		sabuf_exchange(&m->state, (int32_t)NOTRECOVERABLE);
@@ -236,18 +224,23 @@ SABUF_EXPORT int sabuf_mutex_unlock(struct sabuf *sb, sabuf_mutex_t *m)
 	return ret < 0 ? ret : 0;
 }
 
+bool sabuf_mutex_is_mine(sabuf_mutex_t *m)
+{
+	uint32_t id = sabuf_owner_id_cached(), s = load(m);
+
+	return id != 0 && s != NOTRECOVERABLE && (s & ID_MASK) == id;
+}
+
 SABUF_EXPORT int sabuf_mutex_consistent(struct sabuf *sb, sabuf_mutex_t *m)
 {
-	int id, ret = check_mutex(sb, m);
-	uint32_t s;
+	int ret = check_mutex(sb, m);
+	uint32_t s, id;
 
 	if (ret)
 		return ret;
-	id = sabuf_owner_id(sb);
-	if (id < 0)
-		return id;
+	id = sabuf_owner_id_cached();
 	s = load(m);
-	if ((s & ID_MASK) != (uint32_t)id || s == NOTRECOVERABLE || !(s & OWNER_DIED))
+	if (id == 0 || (s & ID_MASK) != id || s == NOTRECOVERABLE || !(s & OWNER_DIED))
 		return -EINVAL;
 	sabuf_and(&m->state, (int32_t)~OWNER_DIED);	/* CONTENDED may change meanwhile */
 	return 0;

@@ -6,141 +6,141 @@
  * (SABUF_IOC_ROBUST_REGISTER), not by a TID: ids are unique across PID
  * namespaces and not reused for 2^30 registrations, and the kernel knows
  * whose they are, so it can tell a waiter that the holder died. Each
- * thread registers once, on its first lock, and keeps the id in
- * thread-local storage; a fork child's thread is someone else, so a fork
- * handler bumps a generation number that makes every cached id stale
- * there (without a getpid() system call on the fast path).
+ * thread registers once, on its first lock, and caches the id in
+ * thread-local storage (sabuf_self); the kernel gives a thread that asks
+ * again the id it already has.
  *
- * Who notices a death:
- *  - the holder's process dies, or execs: the kernel (the flush of the
- *    process's sabuf files), which wakes the robust sleepers at once; a
- *    later locker's robust wait fails with EOWNERDEAD without sleeping;
- *  - the holding thread exits alone (pthread_exit, or returning from its
- *    start routine): the thread-specific-data destructor below releases
- *    what it still holds as "owner died" (no owner, OWNER_DIED set) and
- *    wakes one sleeper; a thread that ends without running destructors
- *    (a raw exit system call) is caught by the kernel's liveness check at
- *    the next robust wait instead.
+ * Which process a cached id belongs to. A child made by any kind of fork
+ * is someone else: its one thread has a copy of its parent thread's TLS,
+ * cached id included, and must not use it (it would unlock its parent's
+ * mutexes, and a child killed holding one would never be seen dead). Not
+ * every fork runs pthread_atfork handlers (_Fork(), syscall(SYS_clone),
+ * clone3), so the cache is validated against something the kernel resets
+ * in every one of them: the process generation, a word in a private page
+ * marked MADV_WIPEONFORK. The id is valid while the thread's cached
+ * generation equals that word: one load and one compare on the fast path,
+ * no system call. A fork child (without CLONE_VM) gets that page zero-filled
+ * whatever made it, and 0 is a generation no id is taken in, so its first
+ * lock registers (the slow path sets a new generation, from a counter that
+ * the child inherited and that only grows, so it differs from every
+ * generation cached anywhere in the child's memory). A fresh thread's
+ * cache holds SABUF_GEN_NONE_, which the word never holds.
+ *
+ * The fork kinds, one by one:
+ *  - fork(), _Fork(), clone/clone3 without CLONE_VM: the page is wiped in
+ *    the child before it runs; nothing in the library runs in between.
+ *    Two threads of the child that race to set the new generation agree
+ *    through a compare-exchange from 0.
+ *  - vfork(), or clone with CLONE_VM but not CLONE_THREAD (posix_spawn):
+ *    the child shares the parent's memory, page and thread's TLS included,
+ *    so it would pass for its parent thread. POSIX lets a vfork child only
+ *    call _exit or an exec function, and libsabuf does not support calls
+ *    from it (sabuf_mutex_lock(3)); its exec or exit kills no id, since
+ *    it registered none.
+ *  - Kernels before 4.14 have no MADV_WIPEONFORK: there a pthread_atfork
+ *    child handler zeroes the word instead, which covers fork() only.
+ *
+ * Who notices a death: the kernel, for every way an owner ends. An id dies
+ * when its thread ends in any way (returning, pthread_exit, a raw SYS_exit,
+ * with or without files unshared), when its process ends, and when its
+ * process execs; robust sleepers on it are woken with EOWNERDEAD and a
+ * later locker's robust wait fails with EOWNERDEAD without sleeping. So
+ * the library keeps no list of held mutexes and runs nothing at thread
+ * exit (0.2 did, keyed by address, and walked stale addresses after a
+ * sabuf_destroy or an unlock through another handle). Nothing here touches
+ * a mutex after the call that was given it returns.
+ *
  * Death at any point of lock or unlock is covered because detection looks
- * at the id in the word, not at a list: between a successful CAS and the
- * list update, the word already names the dead owner (no list_op_pending
- * needed); unlock clears the word before it notifies, and a sleeper whose
- * holder dies between the two is woken by the kernel (process death) or
- * by the destructor (thread exit).
+ * at the id in the word: after a successful CAS the word names the new
+ * owner; unlock clears the word before it notifies, and a sleeper whose
+ * holder dies between the two is woken by the kernel as the holder's id
+ * dies (it sleeps on that id, which is dead; its next wait sees the
+ * cleared word and takes the mutex).
  */
 #include <errno.h>
 #include <pthread.h>
-#include <stdlib.h>
 #include <sys/ioctl.h>
-#include <time.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <linux/sabuf.h>
 
 #include "robust.h"
 
-/* See robust.h: this thread's owner id and held mutexes; the fork generation. */
-__thread struct sabuf_thread_state sabuf_self __attribute__((tls_model("initial-exec")));
-unsigned int sabuf_fork_gen;		/* bumped in a fork child */
-static pthread_key_t exit_key;
+/* See robust.h. */
+__thread struct sabuf_thread_state sabuf_self
+	__attribute__((tls_model("initial-exec"))) = { .gen = SABUF_GEN_NONE_ };
+static const volatile uint32_t no_generation;	/* 0 until the page exists */
+const volatile uint32_t *sabuf_gen_word = &no_generation;
+
+static uint32_t *gen_page;		/* the MADV_WIPEONFORK word */
+static uint32_t gen_counter;		/* the last generation set; copied by fork */
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int once_err;
 
-static void after_fork_in_child(void)
+static void zero_generation(void)
 {
-	/* Only this thread survives, and it is not the one that held. */
-	sabuf_fork_gen++;
-	sabuf_self.nr = 0;
+	/* fallback for kernels without MADV_WIPEONFORK: fork() only */
+	__atomic_store_n(gen_page, 0, __ATOMIC_RELAXED);
 }
-
-static void thread_exit(void *arg);
 
 static void init_once(void)
 {
-	once_err = pthread_key_create(&exit_key, thread_exit);
-	if (!once_err)
-		once_err = pthread_atfork(NULL, NULL, after_fork_in_child);
+	long page_size = sysconf(_SC_PAGESIZE);
+	void *p = mmap(NULL, (size_t)page_size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED) {
+		once_err = errno;
+		return;
+	}
+	gen_page = p;
+	if (madvise(p, (size_t)page_size, MADV_WIPEONFORK)) {
+		once_err = pthread_atfork(NULL, NULL, zero_generation);
+		if (once_err) {
+			munmap(p, (size_t)page_size);
+			gen_page = NULL;
+			return;
+		}
+	}
+	__atomic_store_n(&sabuf_gen_word, gen_page, __ATOMIC_RELEASE);
+}
+
+/* This process's generation, set on first use in it: never 0 nor NONE. */
+static uint32_t process_generation(void)
+{
+	uint32_t g = __atomic_load_n(gen_page, __ATOMIC_ACQUIRE);
+
+	while (g == 0) {
+		uint32_t next;
+
+		do
+			next = __atomic_add_fetch(&gen_counter, 1, __ATOMIC_RELAXED);
+		while (next == 0 || next == SABUF_GEN_NONE_);
+		/* another thread of a fresh child may set it first: use its */
+		if (__atomic_compare_exchange_n(gen_page, &g, next, false,
+						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			g = next;
+	}
+	return g;
 }
 
 int sabuf_owner_id_slow(struct sabuf *sb)
 {
 	struct sabuf_robust args = { 0 };
+	uint32_t gen;
 	int id;
 
 	pthread_once(&once, init_once);
 	if (once_err)
 		return -once_err;
+	gen = process_generation();
 	id = ioctl(sb->fd, SABUF_IOC_ROBUST_REGISTER, &args);
 	if (id < 0)
 		return -errno;
-	sabuf_self.id = id;
-	sabuf_self.gen = __atomic_load_n(&sabuf_fork_gen, __ATOMIC_RELAXED);
-	sabuf_self.nr = 0;
-	/* non-NULL, so that thread_exit() runs for this thread */
-	pthread_setspecific(exit_key, &sabuf_self);
+	sabuf_self.id = (uint32_t)id;
+	sabuf_self.gen = gen;
 	return id;
-}
-
-int sabuf_held_add_slow(struct sabuf *sb, sabuf_mutex_t *m)
-{
-	if (!sabuf_self.held) {
-		sabuf_self.held = sabuf_self.inline_held;
-		sabuf_self.cap = SABUF_HELD_INLINE;
-	}
-	if (sabuf_self.nr == sabuf_self.cap) {
-		struct sabuf_held *more = malloc(2 * sabuf_self.cap * sizeof(*more));
-
-		if (!more)
-			return -ENOMEM;
-		for (unsigned int i = 0; i < sabuf_self.nr; i++)
-			more[i] = sabuf_self.held[i];
-		if (sabuf_self.held != sabuf_self.inline_held)
-			free(sabuf_self.held);
-		sabuf_self.held = more;
-		sabuf_self.cap *= 2;
-	}
-	sabuf_self.held[sabuf_self.nr++] = (struct sabuf_held){ sb, m };
-	return 0;
-}
-
-void sabuf_held_remove_slow(sabuf_mutex_t *m)
-{
-	/* usually the last one locked */
-	for (unsigned int i = sabuf_self.nr; i-- > 0;) {
-		if (sabuf_self.held[i].m == m) {
-			sabuf_self.held[i] = sabuf_self.held[--sabuf_self.nr];
-			return;
-		}
-	}
-}
-
-/*
- * Thread exit with mutexes held: each becomes "owner died, no owner", so
- * that the next locker takes it with EOWNERDEAD; one sleeper is woken.
- */
-static void thread_exit(void *arg)
-{
-	(void)arg;
-	for (unsigned int i = 0; i < sabuf_self.nr; i++) {
-		sabuf_mutex_t *m = sabuf_self.held[i].m;
-		int32_t s = sabuf_load(&m->state);
-
-		while (((uint32_t)s & SABUF_ROBUST_ID_MASK) == sabuf_self.id) {
-			/* keep CONTENDED: it tells the next holder to wake the rest */
-			int32_t was = sabuf_compare_exchange(&m->state, s,
-							     (int32_t)(SABUF_MUTEX_OWNER_DIED_ |
-								       ((uint32_t)s & SABUF_MUTEX_CONTENDED_)));
-			if (was == s) {
-				sabuf_notify(sabuf_self.held[i].sb, &m->state, 1);
-				break;
-			}
-			s = was;
-		}
-	}
-	sabuf_self.nr = 0;
-	if (sabuf_self.held != sabuf_self.inline_held)
-		free(sabuf_self.held);
-	sabuf_self.held = NULL;
-	sabuf_self.id = 0;
 }
 
 int sabuf_robust_wait(struct sabuf *sb, sabuf_mutex_t *m, uint32_t expected,

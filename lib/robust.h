@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * What the robust mutex needs besides the word itself (robust.c): this
- * thread's owner id from the kernel, the list of mutexes it holds (for
- * pthread_exit), and a wait that learns of the owner's death.
+ * thread's owner id from the kernel, valid only in the process that got
+ * it, and a wait that learns of the owner's death.
  */
 #ifndef SABUF_ROBUST_H
 #define SABUF_ROBUST_H
@@ -17,7 +17,8 @@
  *   bits 0-29  the holder's owner id; 0: none
  *   bit 30     CONTENDED: somebody may sleep on it
  *   bit 31     OWNER_DIED: taken over from a dead owner, not yet consistent
- *              (with no owner: released by a thread that exited holding it)
+ *              (with no owner: released by a 0.2 thread that exited
+ *              holding it; 0.3 never writes that state)
  *   SABUF_ROBUST_ID_MASK (no flags): not recoverable
  */
 #define SABUF_MUTEX_ID_MASK_		0x3fffffffu
@@ -25,54 +26,43 @@
 #define SABUF_MUTEX_OWNER_DIED_		0x80000000u
 #define SABUF_MUTEX_NOTRECOVERABLE_	SABUF_MUTEX_ID_MASK_
 
-/* This thread's state (robust.c): inline fast paths below, slow ones there. */
-enum { SABUF_HELD_INLINE = 16 };
-struct sabuf_held {
-	struct sabuf *sb;
-	sabuf_mutex_t *m;
-};
+/*
+ * This thread's owner id and the process generation it was taken in
+ * (robust.c). The id is valid while gen equals *sabuf_gen_word, the
+ * process's generation: a word in a MADV_WIPEONFORK page, which every
+ * fork child (any kind but CLONE_VM) sees as 0, a value no id is ever
+ * taken in. gen starts as SABUF_GEN_NONE_, which the word never holds.
+ */
+#define SABUF_GEN_NONE_			0xffffffffu
 struct sabuf_thread_state {
-	uint32_t id;			/* 0: none yet */
-	unsigned int gen;		/* sabuf_fork_gen when id was taken */
-	unsigned int nr, cap;
-	struct sabuf_held *held;	/* inline_held[] or malloc'ed */
-	struct sabuf_held inline_held[SABUF_HELD_INLINE];
+	uint32_t id;
+	uint32_t gen;
 };
 extern __thread struct sabuf_thread_state sabuf_self __attribute__((tls_model("initial-exec")));
-extern unsigned int sabuf_fork_gen;
+extern const volatile uint32_t *sabuf_gen_word;
 
 int sabuf_owner_id_slow(struct sabuf *sb);
-int sabuf_held_add_slow(struct sabuf *sb, sabuf_mutex_t *m);
-void sabuf_held_remove_slow(sabuf_mutex_t *m);
 
-/* This thread's owner id (registering it on first use): > 0, or -errno. */
+/* This thread's owner id in this process, or 0 if it has none yet: one
+ * compare, no system call. */
+static inline uint32_t sabuf_owner_id_cached(void)
+{
+	const volatile uint32_t *word = __atomic_load_n(&sabuf_gen_word, __ATOMIC_RELAXED);
+
+	if (__builtin_expect(sabuf_self.gen == *word, 1))
+		return sabuf_self.id;
+	return 0;
+}
+
+/* This thread's owner id (registering it on first use): > 0, or -errno.
+ * A generation that matches always comes with an id (robust.c). */
 static inline int sabuf_owner_id(struct sabuf *sb)
 {
-	if (__builtin_expect(sabuf_self.id != 0, 1) &&
-	    sabuf_self.gen == __atomic_load_n(&sabuf_fork_gen, __ATOMIC_RELAXED))
+	const volatile uint32_t *word = __atomic_load_n(&sabuf_gen_word, __ATOMIC_RELAXED);
+
+	if (__builtin_expect(sabuf_self.gen == *word, 1))
 		return (int)sabuf_self.id;
 	return sabuf_owner_id_slow(sb);
-}
-
-/* The mutexes this thread holds: released as "owner died" at thread exit. */
-static inline int sabuf_held_add(struct sabuf *sb, sabuf_mutex_t *m)
-{
-	if (__builtin_expect(sabuf_self.held && sabuf_self.nr < sabuf_self.cap, 1)) {
-		sabuf_self.held[sabuf_self.nr].sb = sb;
-		sabuf_self.held[sabuf_self.nr++].m = m;
-		return 0;
-	}
-	return sabuf_held_add_slow(sb, m);
-}
-
-static inline void sabuf_held_remove(sabuf_mutex_t *m)
-{
-	/* usually the last one locked */
-	if (__builtin_expect(sabuf_self.nr && sabuf_self.held[sabuf_self.nr - 1].m == m, 1)) {
-		sabuf_self.nr--;
-		return;
-	}
-	sabuf_held_remove_slow(m);
 }
 
 /*

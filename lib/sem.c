@@ -49,7 +49,8 @@ static int check_sem(struct sabuf *sb, sabuf_sem_t *s)
 	uint64_t offset;
 	int ret;
 
-	ret = sabuf_word_offset(sb, &s->count, sizeof(s->count), &offset);
+	/* every call may write the count: -EBADF on a read-only handle */
+	ret = sabuf_writable_word(sb, &s->count, sizeof(s->count), &offset);
 	if (!ret)
 		ret = sabuf_word_offset(sb, &s->waiters, sizeof(s->waiters),
 					&offset);

@@ -53,6 +53,18 @@
 #define SABUF_VERSION_MAJOR	0
 #define SABUF_VERSION_MINOR	2
 
+/*
+ * The calls whose result changes what the caller must do next (a lock or
+ * condition wait can return -EOWNERDEAD: the caller then holds the mutex
+ * and must repair the data) warn when it is ignored. GCC warns even
+ * through a (void) cast: test the result.
+ */
+#if defined(__GNUC__) || defined(__clang__)
+#define SABUF_MUST_CHECK_	__attribute__((warn_unused_result))
+#else
+#define SABUF_MUST_CHECK_
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -256,22 +268,27 @@ typedef struct sabuf_barrier {
 
 #define SABUF_BARRIER_SERIAL	1	/* sabuf_barrier_wait(): the one caller a round */
 
-int sabuf_mutex_lock(struct sabuf *sb, sabuf_mutex_t *mutex);
-int sabuf_mutex_trylock(struct sabuf *sb, sabuf_mutex_t *mutex);
-int sabuf_mutex_timedlock(struct sabuf *sb, sabuf_mutex_t *mutex,
-			  int64_t timeout_ns);
-int sabuf_mutex_clocklock(struct sabuf *sb, sabuf_mutex_t *mutex,
-			  clockid_t clock, const struct timespec *abstime);
+/* -EOWNERDEAD means "held, repair the data": the lock and cond wait
+ * results must be used (SABUF_MUST_CHECK_). On a read-only handle every
+ * mutex, condition variable, semaphore and barrier call is -EBADF. */
+SABUF_MUST_CHECK_ int sabuf_mutex_lock(struct sabuf *sb, sabuf_mutex_t *mutex);
+SABUF_MUST_CHECK_ int sabuf_mutex_trylock(struct sabuf *sb, sabuf_mutex_t *mutex);
+SABUF_MUST_CHECK_ int sabuf_mutex_timedlock(struct sabuf *sb, sabuf_mutex_t *mutex,
+					    int64_t timeout_ns);
+SABUF_MUST_CHECK_ int sabuf_mutex_clocklock(struct sabuf *sb, sabuf_mutex_t *mutex,
+					    clockid_t clock, const struct timespec *abstime);
 int sabuf_mutex_unlock(struct sabuf *sb, sabuf_mutex_t *mutex);
 /* after -EOWNERDEAD: the data is repaired; 0, or -EINVAL */
 int sabuf_mutex_consistent(struct sabuf *sb, sabuf_mutex_t *mutex);
 
-int sabuf_cond_wait(struct sabuf *sb, sabuf_cond_t *cond, sabuf_mutex_t *mutex);
-int sabuf_cond_timedwait(struct sabuf *sb, sabuf_cond_t *cond,
-			 sabuf_mutex_t *mutex, int64_t timeout_ns);
-int sabuf_cond_clockwait(struct sabuf *sb, sabuf_cond_t *cond,
-			 sabuf_mutex_t *mutex, clockid_t clock,
-			 const struct timespec *abstime);
+/* -EPERM when the caller does not hold the mutex, whatever the timeout */
+SABUF_MUST_CHECK_ int sabuf_cond_wait(struct sabuf *sb, sabuf_cond_t *cond,
+				      sabuf_mutex_t *mutex);
+SABUF_MUST_CHECK_ int sabuf_cond_timedwait(struct sabuf *sb, sabuf_cond_t *cond,
+					   sabuf_mutex_t *mutex, int64_t timeout_ns);
+SABUF_MUST_CHECK_ int sabuf_cond_clockwait(struct sabuf *sb, sabuf_cond_t *cond,
+					   sabuf_mutex_t *mutex, clockid_t clock,
+					   const struct timespec *abstime);
 int sabuf_cond_signal(struct sabuf *sb, sabuf_cond_t *cond);
 int sabuf_cond_broadcast(struct sabuf *sb, sabuf_cond_t *cond);
 
@@ -298,7 +315,8 @@ int sabuf_barrier_wait(struct sabuf *sb, sabuf_barrier_t *barrier);
  * Type-generic over pointers to 8, 16, 32 and 64-bit signed and unsigned
  * integers (char, signed char, unsigned char, short, int, long, long long
  * and their unsigned forms, hence every intN_t and uintN_t), const,
- * volatile and (in C) _Atomic ones included. All are sequentially
+ * volatile and (in C) _Atomic ones included; a store or read-modify-write
+ * through a pointer to const does not compile. All are sequentially
  * consistent, inline, and never enter the kernel. A pointer to anything
  * else (float, double, bool, a struct) does not compile. Atomics.pause is
  * sabuf_pause(), declared above.
@@ -358,8 +376,8 @@ SABUF_ATOMIC_OPS_(ullong, unsigned long long)
 /*
  * The controlling expression is *(p), which C11 (DR 481) converts as an
  * rvalue: const and volatile drop, so pointers to qualified integers select
- * too (and storing through a pointer to const still fails to compile). A
- * type with no association (float, double, _Bool, ...) is a compile error.
+ * too (a store through a pointer to const is refused by SABUF_WPTR_ below).
+ * A type with no association (float, double, _Bool, ...) is a compile error.
  */
 #define SABUF_SELECT_(op, p) _Generic(*(p),					\
 	char:			sabuf_##op##_char_,				\
@@ -378,8 +396,8 @@ SABUF_ATOMIC_OPS_(ullong, unsigned long long)
  * A pointer to an _Atomic integer goes on as a pointer to the plain type
  * with the same other qualifiers (the builtins are atomic anyway, and
  * _Atomic does not change the size of these types on Linux); any other
- * pointer goes on as it is. So _Atomic int * works, and storing through
- * a const _Atomic int * still fails to compile.
+ * pointer goes on as it is. So _Atomic int * works (loads use this one;
+ * stores and read-modify-writes use SABUF_WPTR_, which refuses const).
  */
 #define SABUF_UNATOMIC_(T, p)							\
 	_Atomic T *:			(T *)(p),				\
@@ -400,16 +418,40 @@ SABUF_ATOMIC_OPS_(ullong, unsigned long long)
 	SABUF_UNATOMIC_(unsigned long long, p),					\
 	default: (p))
 
+/*
+ * The pointer of a store or read-modify-write: only the writable spellings
+ * (plain, volatile, _Atomic) have an association, so a pointer to const
+ * (const int *, const _Atomic int *, ...) is a compile error in the
+ * _Generic selection, as in C++, not a discarded-qualifier warning.
+ */
+#define SABUF_WRITABLE_(T, p)							\
+	T *:				(p),					\
+	volatile T *:			(p),					\
+	_Atomic T *:			(T *)(p),				\
+	volatile _Atomic T *:		(volatile T *)(p)
+#define SABUF_WPTR_(p) _Generic((p),						\
+	SABUF_WRITABLE_(char, p),						\
+	SABUF_WRITABLE_(signed char, p),					\
+	SABUF_WRITABLE_(unsigned char, p),					\
+	SABUF_WRITABLE_(short, p),						\
+	SABUF_WRITABLE_(unsigned short, p),					\
+	SABUF_WRITABLE_(int, p),						\
+	SABUF_WRITABLE_(unsigned int, p),					\
+	SABUF_WRITABLE_(long, p),						\
+	SABUF_WRITABLE_(unsigned long, p),					\
+	SABUF_WRITABLE_(long long, p),						\
+	SABUF_WRITABLE_(unsigned long long, p))
+
 #define sabuf_load(p)		SABUF_SELECT_(load, p)(SABUF_PTR_(p))
-#define sabuf_store(p, v)	SABUF_SELECT_(store, p)(SABUF_PTR_(p), (v))
-#define sabuf_add(p, v)		SABUF_SELECT_(add, p)(SABUF_PTR_(p), (v))
-#define sabuf_sub(p, v)		SABUF_SELECT_(sub, p)(SABUF_PTR_(p), (v))
-#define sabuf_and(p, v)		SABUF_SELECT_(and, p)(SABUF_PTR_(p), (v))
-#define sabuf_or(p, v)		SABUF_SELECT_(or, p)(SABUF_PTR_(p), (v))
-#define sabuf_xor(p, v)		SABUF_SELECT_(xor, p)(SABUF_PTR_(p), (v))
-#define sabuf_exchange(p, v)	SABUF_SELECT_(exchange, p)(SABUF_PTR_(p), (v))
+#define sabuf_store(p, v)	SABUF_SELECT_(store, p)(SABUF_WPTR_(p), (v))
+#define sabuf_add(p, v)		SABUF_SELECT_(add, p)(SABUF_WPTR_(p), (v))
+#define sabuf_sub(p, v)		SABUF_SELECT_(sub, p)(SABUF_WPTR_(p), (v))
+#define sabuf_and(p, v)		SABUF_SELECT_(and, p)(SABUF_WPTR_(p), (v))
+#define sabuf_or(p, v)		SABUF_SELECT_(or, p)(SABUF_WPTR_(p), (v))
+#define sabuf_xor(p, v)		SABUF_SELECT_(xor, p)(SABUF_WPTR_(p), (v))
+#define sabuf_exchange(p, v)	SABUF_SELECT_(exchange, p)(SABUF_WPTR_(p), (v))
 #define sabuf_compare_exchange(p, expected, replacement) \
-	SABUF_SELECT_(compare_exchange, p)(SABUF_PTR_(p), (expected),	\
+	SABUF_SELECT_(compare_exchange, p)(SABUF_WPTR_(p), (expected),	\
 					   (replacement))
 
 /*

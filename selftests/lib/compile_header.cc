@@ -121,8 +121,8 @@ int main(int argc, char **argv)
 
 		if (sabuf_create(4096, &sb) == 0) {
 			m = static_cast<sabuf_mutex_t *>(sabuf_data(sb));
-			sabuf_mutex_lock(sb, m);
-			sabuf_mutex_unlock(sb, m);
+			if (sabuf_mutex_lock(sb, m) == 0)
+				sabuf_mutex_unlock(sb, m);
 			sabuf_wait32(sb, &m->state, 0, SABUF_FOREVER);
 			sabuf_notify(sb, &m->state, SABUF_ALL);
 			use_every_wait_spelling(sb, sabuf_data(sb));

@@ -79,7 +79,7 @@ static void *waiter_main(void *arg)
 	clock_gettime(CLOCK_REALTIME, &abstime);
 	abstime.tv_sec += 30;
 	if (w->call == COND_WAIT || w->call == COND_TIMEDWAIT)
-		sabuf_mutex_lock(w->sb, &s->mutex);
+		lock_or_abort(w->sb, &s->mutex);
 	sabuf_store(&w->tid, (pid_t)gettid());
 	pthread_cleanup_push(w->call == COND_WAIT || w->call == COND_TIMEDWAIT ?
 			     cond_cleanup : plain_cleanup, w);

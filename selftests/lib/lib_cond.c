@@ -74,6 +74,50 @@ TEST_F(cv, wait_without_the_mutex_is_eperm)
 					  &self->s->mutex));
 }
 
+static void *lock_and_keep(void *arg)
+{
+	struct sabuf *sb = arg;
+	struct shared *s = sabuf_data(sb);
+
+	return (void *)(intptr_t)sabuf_mutex_lock(sb, &s->mutex);
+}
+
+/*
+ * Ownership is checked first, whatever the timeout (contract 0.3; issue
+ * 18 item 9): 0.2 said -ETIMEDOUT for a timeout <= 0 (and a deadline
+ * already past) without looking at the mutex. Unlocked, and held by
+ * another thread, alike.
+ */
+TEST_F(cv, wait_without_the_mutex_is_eperm_whatever_the_timeout)
+{
+	static const int64_t timeouts[] = { 0, -1, INT64_MIN, NSEC_PER_MSEC, SABUF_FOREVER };
+	struct timespec past = { 0, 0 }, future;
+	pthread_t t;
+	void *ret;
+	int round, i;
+
+	clock_gettime(CLOCK_MONOTONIC, &future);
+	future.tv_sec += 1;
+	for (round = 0; round < 2; round++) {
+		if (round == 1) {	/* now held by another (ended) thread */
+			ASSERT_EQ(0, pthread_create(&t, NULL, lock_and_keep, self->sb));
+			ASSERT_EQ(0, pthread_join(t, &ret));
+			ASSERT_EQ(0, (intptr_t)ret);
+		}
+		for (i = 0; i < 5; i++)
+			EXPECT_EQ(-EPERM, sabuf_cond_timedwait(self->sb, &self->s->cond,
+							       &self->s->mutex, timeouts[i]))
+				TH_LOG("round %d, timeout %lld", round, (long long)timeouts[i]);
+		EXPECT_EQ(-EPERM, sabuf_cond_clockwait(self->sb, &self->s->cond, &self->s->mutex,
+						       CLOCK_MONOTONIC, &past));
+		EXPECT_EQ(-EPERM, sabuf_cond_clockwait(self->sb, &self->s->cond, &self->s->mutex,
+						       CLOCK_REALTIME, &past));
+		EXPECT_EQ(-EPERM, sabuf_cond_clockwait(self->sb, &self->s->cond, &self->s->mutex,
+						       CLOCK_MONOTONIC, &future));
+		EXPECT_EQ(-EPERM, sabuf_cond_wait(self->sb, &self->s->cond, &self->s->mutex));
+	}
+}
+
 TEST_F(cv, outside_the_buffer_is_erange)
 {
 	sabuf_cond_t elsewhere = { 0 };
@@ -93,7 +137,7 @@ static void *wait_for_flag(void *arg)
 	struct sabuf *sb = arg;
 	struct shared *s = sabuf_data(sb);
 
-	sabuf_mutex_lock(sb, &s->mutex);
+	lock_or_abort(sb, &s->mutex);
 	while (!s->flag)
 		if (sabuf_cond_timedwait(sb, &s->cond, &s->mutex,
 					 20 * NSEC_PER_SEC) == -ETIMEDOUT) {
@@ -111,7 +155,7 @@ TEST_F(cv, signal_wakes_a_waiter)
 
 	ASSERT_EQ(0, pthread_create(&t, NULL, wait_for_flag, self->sb));
 	sleep_ms(20);	/* either order works; this one usually sleeps first */
-	sabuf_mutex_lock(self->sb, &self->s->mutex);
+	ASSERT_EQ(0, sabuf_mutex_lock(self->sb, &self->s->mutex));
 	self->s->flag = 1;
 	EXPECT_EQ(0, sabuf_cond_signal(self->sb, &self->s->cond));
 	sabuf_mutex_unlock(self->sb, &self->s->mutex);
@@ -131,7 +175,7 @@ TEST_F(cv, broadcast_wakes_every_waiter)
 		ASSERT_EQ(0, pthread_create(&t[i], NULL, wait_for_flag,
 					    self->sb));
 	sleep_ms(50);
-	sabuf_mutex_lock(self->sb, &self->s->mutex);
+	ASSERT_EQ(0, sabuf_mutex_lock(self->sb, &self->s->mutex));
 	self->s->flag = 1;
 	EXPECT_EQ(0, sabuf_cond_broadcast(self->sb, &self->s->cond));
 	sabuf_mutex_unlock(self->sb, &self->s->mutex);
@@ -148,7 +192,7 @@ static int alternate(struct sabuf *sb, struct shared *s, int party)
 {
 	int ret = 0;
 
-	sabuf_mutex_lock(sb, &s->mutex);
+	lock_or_abort(sb, &s->mutex);
 	while (s->flag < TURNS) {
 		if (s->flag % 2 == party) {
 			s->flag++;
@@ -195,7 +239,7 @@ static int produce(struct sabuf *sb, struct shared *s, int first)
 	int i;
 
 	for (i = 0; i < ITEMS_EACH; i++) {
-		sabuf_mutex_lock(sb, &s->mutex);
+		lock_or_abort(sb, &s->mutex);
 		while (s->tail - s->head == QUEUE_SLOTS)
 			if (sabuf_cond_timedwait(sb, &s->not_full, &s->mutex,
 						 10 * NSEC_PER_SEC)) {
@@ -214,7 +258,7 @@ static int consume(struct sabuf *sb, struct shared *s, int count)
 	int i;
 
 	for (i = 0; i < count; i++) {
-		sabuf_mutex_lock(sb, &s->mutex);
+		lock_or_abort(sb, &s->mutex);
 		while (s->tail == s->head)
 			if (sabuf_cond_timedwait(sb, &s->not_empty, &s->mutex,
 						 10 * NSEC_PER_SEC)) {

@@ -157,8 +157,8 @@ TEST_F(fast, uncontended_objects_make_no_system_call)
 	 * once per thread, sabuf_mutex_lock(3)): take it before the filter.
 	 */
 	IN_FILTERED_CHILD({
-		sabuf_mutex_lock(self->sb, m);
-		sabuf_mutex_unlock(self->sb, m);
+		if (sabuf_mutex_lock(self->sb, m) || sabuf_mutex_unlock(self->sb, m))
+			_exit(3);
 	}, {
 		int i;
 
@@ -195,8 +195,8 @@ TEST_F(fast, a_timeout_of_zero_or_less_makes_no_system_call)
 
 	/* the owner id first, as above */
 	IN_FILTERED_CHILD({
-		sabuf_mutex_lock(self->sb, m);
-		sabuf_mutex_unlock(self->sb, m);
+		if (sabuf_mutex_lock(self->sb, m) || sabuf_mutex_unlock(self->sb, m))
+			_exit(3);
 	}, {
 		int64_t t;
 		int i;

@@ -67,7 +67,7 @@ static void *hold_for_a_while(void *arg)
 	struct sabuf **sbp = arg;
 	struct shared *s = sabuf_data(*sbp);
 
-	sabuf_mutex_lock(*sbp, &s->mutex);
+	lock_or_abort(*sbp, &s->mutex);
 	sabuf_store(&s->inside, 1);
 	sleep_ms(300);
 	sabuf_mutex_unlock(*sbp, &s->mutex);
@@ -112,7 +112,7 @@ static void *churn_main(void *arg)
 
 	int64_t give_up = now_ns() + 3 * NSEC_PER_SEC;	/* never a hang */
 
-	sabuf_mutex_lock(c->sb, &c->s->mutex);
+	lock_or_abort(c->sb, &c->s->mutex);
 	sabuf_store(&c->s->inside, 1);
 	while (!sabuf_load(&c->stop) && now_ns() < give_up) {
 		int64_t until = now_ns() + 5 * NSEC_PER_MSEC;
@@ -121,7 +121,7 @@ static void *churn_main(void *arg)
 			;	/* hold it, running */
 		/* unlock wakes the waiter; relocking at once mostly wins */
 		sabuf_mutex_unlock(c->sb, &c->s->mutex);
-		sabuf_mutex_lock(c->sb, &c->s->mutex);
+		lock_or_abort(c->sb, &c->s->mutex);
 	}
 	sabuf_mutex_unlock(c->sb, &c->s->mutex);
 	return NULL;

@@ -62,7 +62,7 @@ static void *helper_main(void *arg)
 	int ret = -997;
 
 	if (h->call == COND_WAIT)
-		sabuf_mutex_lock(h->sb, &s->mutex);
+		lock_or_abort(h->sb, &s->mutex);
 	sabuf_store(&h->tid, (pid_t)gettid());
 	switch (h->call) {
 	case MUTEX_LOCK:

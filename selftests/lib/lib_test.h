@@ -19,6 +19,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -37,6 +38,17 @@
 		SKIP(return, "no /dev/sabuf (is the module loaded?)");		\
 	ASSERT_EQ(0, create_ret_);						\
 } while (0)
+
+/*
+ * Lock in a helper thread or child, where a failure has nowhere to be
+ * reported: abort, which fails the test (the lock's result must be used:
+ * sabuf_mutex_lock is warn_unused_result).
+ */
+static inline void lock_or_abort(struct sabuf *sb, sabuf_mutex_t *m)
+{
+	if (sabuf_mutex_lock(sb, m) != 0)
+		abort();
+}
 
 static inline int64_t now_ns(void)
 {

@@ -80,7 +80,7 @@ static void *call_main(void *arg)
 
 	sabuf_store(&a->tid, (pid_t)gettid());
 	if (a->call == COND_TIMEDWAIT || a->call == COND_CLOCKWAIT)
-		sabuf_mutex_lock(a->sb, &s->mutex);
+		lock_or_abort(a->sb, &s->mutex);
 	start = now_ns();
 	switch (a->call) {
 	case WAIT32:
@@ -152,7 +152,7 @@ static void *hold_main(void *arg)
 {
 	struct call_args *a = arg;
 
-	sabuf_mutex_lock(a->sb, &a->s->mutex);
+	lock_or_abort(a->sb, &a->s->mutex);
 	sabuf_store(&a->ret, 1);
 	while (sabuf_load(&a->expected) == 0)
 		sleep_ms(1);
