@@ -197,8 +197,12 @@ check-deb: deb kernel-deps
 check-arm64: kernel-deps
 	@tools/kernels/check-arm64
 
+# With node and the built Node.js package, the JavaScript example too.
 demo: all
-	@tools/sabuf-vm -- sabuf-run-demo
+	@n=$$(command -v node || command -v nodejs); add=; \
+	if [ -n "$$n" ] && [ -d build/node/sabuf-node ]; then \
+		add="--add $$(readlink -f $$n) --add $(CURDIR)/build/node/sabuf-node"; fi; \
+	tools/sabuf-vm $$add -- sabuf-run-demo
 
 # Long-running proof (stress/README.md): torture (10^6 wait/notify handoffs),
 # the fuzzer, fault injection, leak and reload cycles, in the VM.

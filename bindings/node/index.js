@@ -202,4 +202,60 @@ function notify(ta, index, count) {
   return native.notify(h, taByteOffset(ta) + i * (is64 ? 8 : 4), c);
 }
 
-module.exports = { create, attach, fd, wait, waitAsync, notify };
+// ---- named buffers: unrelated processes meet by name (sabuf_open(3)) ----
+
+function checkName(name, fn) {
+  if (typeof name !== 'string') {
+    const err = new TypeError(`sabuf.${fn}: name must be a string, got ${typeof name}`);
+    err.code = 'ERR_INVALID_ARG_TYPE';
+    throw err;
+  }
+  if (name.includes('\0')) {
+    const err = new TypeError(`sabuf.${fn}: name must not contain a NUL character`);
+    err.code = 'ERR_INVALID_ARG_VALUE';
+    throw err;
+  }
+}
+
+/**
+ * The SharedArrayBuffer of the buffer called name (in this IPC namespace),
+ * read-write. options: { create: false, exclusive: false, mode: 0o666,
+ * byteLength } — create makes it (zero-filled, byteLength >= 1, mode &
+ * ~umask) when the name is free; with exclusive too, an existing name
+ * throws code 'EEXIST'. Without create, a missing name throws 'ENOENT'.
+ * Errors carry code, errno and syscall as Node's system errors do.
+ */
+function open(name, options) {
+  checkName(name, 'open');
+  if (options !== undefined && (typeof options !== 'object' || options === null)) {
+    const err = new TypeError('sabuf.open: options must be an object');
+    err.code = 'ERR_INVALID_ARG_TYPE';
+    throw err;
+  }
+  const o = options === undefined ? {} : options;
+  const create = !!o.create;
+  const exclusive = !!o.exclusive;
+  let mode = 0o666;
+  if (o.mode !== undefined) {
+    mode = o.mode;
+    if (!Number.isInteger(mode) || mode < 0 || mode > 0o777) {
+      const err = new RangeError(`sabuf.open: mode must be an integer in [0, 0o777], got ${String(mode)}`);
+      err.code = 'ERR_OUT_OF_RANGE';
+      throw err;
+    }
+  }
+  let n = 0;
+  if (create) {
+    n = toIndex(o.byteLength, 'byteLength');
+    if (n === 0) throw new RangeError('sabuf.open: byteLength must be at least 1 to create a buffer');
+  }
+  return native.open(name, create, exclusive, mode, n);
+}
+
+/** Remove a name (holders keep their buffer); throws code 'ENOENT', 'EPERM', ... */
+function unlink(name) {
+  checkName(name, 'unlink');
+  native.unlink(name);
+}
+
+module.exports = { create, attach, fd, wait, waitAsync, notify, open, unlink };
