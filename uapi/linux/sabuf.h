@@ -90,7 +90,7 @@ struct sabuf_create {
 #define SABUF_FEATURE_NOTIFY_WAIT	(1ULL << 13)	/* SABUF_IOC_NOTIFY_WAIT */
 #define SABUF_FEATURE_WAIT_ANY		(1ULL << 14)	/* SABUF_IOC_WAIT_ANY */
 #define SABUF_FEATURE_WAITSET		(1ULL << 15)	/* SABUF_IOC_WAITSET_*: asynchronous waits */
-#define SABUF_FEATURE_NAMED		(1ULL << 20)	/* SABUF_IOC_OPEN, SABUF_IOC_UNLINK: named buffers */
+#define SABUF_FEATURE_NAMED		(1ULL << 20)	/* SABUF_IOC_OPEN, SABUF_IOC_UNLINK */
 
 /* sabuf_info.flags */
 #define SABUF_INFO_GROWABLE	(1u << 0)
