@@ -250,14 +250,19 @@ check-arm64: kernel-deps
 	@tools/kernels/check-arm64
 
 # Only what the demo runs, quietly: the compiler's command lines, the
-# selftests, the -m32 builds, the header checks and the Node.js addon are
-# for make and make check.
+# selftests, the -m32 builds and the header checks are for make and make
+# check. With node, the Node.js addon too, for the JavaScript examples.
 demo: | $(NEED_DEPS)
-	@echo "make demo: building the module, libsabuf, the sabuf tool and the examples" \
-	     "(about a minute), then booting the VM to run the examples (about two minutes" \
-	     "under software emulation) ..."
+	@echo "make demo: building the module, libsabuf, the sabuf tool, the examples" \
+	     "and the Node.js addon (about a minute), then booting the VM to run the" \
+	     "examples (about two minutes under software emulation) ..."
 	@$(MAKE) -s --no-print-directory module lib cli examples
-	@tools/sabuf-vm -- sabuf-run-demo
+	@if command -v node >/dev/null || command -v nodejs >/dev/null; then \
+		$(MAKE) -s --no-print-directory node >/dev/null; fi
+	@n=$$(command -v node || command -v nodejs); add=; \
+	if [ -n "$$n" ] && [ -d build/node/sabuf-node ]; then \
+		add="--add $$(readlink -f $$n) --add $(CURDIR)/build/node/sabuf-node"; fi; \
+	tools/sabuf-vm $$add -- sabuf-run-demo
 
 # Long-running proof (stress/README.md): torture (10^6 wait/notify handoffs),
 # the fuzzer, fault injection, leak and reload cycles, in the VM.

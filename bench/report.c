@@ -248,6 +248,8 @@ static const struct row rows[] = {
 	  "memfd, MADV_HUGEPAGE", 0, AT_MOST, 1.0, TIME },
 	{ NULL, "  teardown of that 1 GiB", "create_1g_teardown", "memfd_thp",
 	  "munmap+close (THP)", 0, NONE, 0, TIME },
+	{ "open_named_vs_shm_open", "open existing name+map+unmap+close", "open_named", "shm",
+	  "shm_open+mmap+munmap+close", 0, AT_MOST, 1.0, TIME },
 	{ "kernel_bytes_per_buffer", "kernel bytes per buffer", "kernel_bytes_per_buffer", "memfd",
 	  "memfd (4 KiB)", 0, NONE, 0, BYTES },
 	{ "neighbour_notify_slowdown", "notify, nobody queued, 10^5 waits next door", "neighbour_notify",

@@ -1,19 +1,21 @@
 // SPDX-License-Identifier: MIT
 /*
- * meet: two unrelated processes meet over a Unix socket and share one
- * buffer. Neither is the other's parent and they share no memory; they
- * only know a socket path.
+ * meet: two unrelated processes meet by name and share one buffer, as
+ * with shm_open. Neither is the other's parent and they share no memory;
+ * they only know a name.
  *
- *   meet owner PATH   creates a buffer, listens on PATH, hands the buffer
- *                     to whoever connects (sabuf_send), then talks to it
- *                     through the shared memory
- *   meet guest PATH   connects to PATH, receives the buffer (sabuf_recv),
- *                     and answers
+ *   meet owner NAME   opens (creating if need be) the buffer called NAME,
+ *                     talks to the guest through it, removes the name
+ *   meet guest NAME   opens (creating if need be) the same buffer, answers
  *   meet              runs both: starts an owner and a guest as two
- *                     separate programs on a fresh path, and waits for both
+ *                     separate programs on a fresh name, and waits for both
  *
- * Only a process holding the buffer's fd can map it: the socket is the
- * access control. The talk uses the buffer as a mailbox:
+ * Whoever comes first creates the buffer (O_CREAT without O_EXCL), so the
+ * two may start in any order. Mode 0600: only processes of the same user
+ * (or with CAP_IPC_OWNER) can open it, and only in the same IPC namespace.
+ * Passing an fd over a Unix socket (sabuf_send / sabuf_recv), the other way
+ * to share a buffer with a stranger, is shown by readonly_config.c. The
+ * talk uses the buffer as a mailbox:
  *
  *   word[0]  the owner's turn flag   text[0]  the owner's message
  *   word[1]  the guest's turn flag   text[1]  the guest's message
@@ -21,11 +23,10 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -35,16 +36,6 @@ struct mailbox {
 	int32_t word[4];
 	char text[2][120];
 };
-
-static int unix_address(const char *path, struct sockaddr_un *addr)
-{
-	memset(addr, 0, sizeof(*addr));
-	addr->sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(addr->sun_path))
-		return -ENAMETOOLONG;
-	strcpy(addr->sun_path, path);
-	return 0;
-}
 
 /* Post a message in my slot, raise my flag, wake the other side. */
 static void say(struct sabuf *sb, struct mailbox *m, int me, const char *text)
@@ -77,31 +68,22 @@ static void bump_counter(struct mailbox *m)
 		sabuf_add(&m->word[2], 1);
 }
 
-static int owner(const char *path)
+/* Both sides: the buffer called name, whoever made it. */
+static struct sabuf *open_by_name(const char *who, const char *name)
 {
-	struct sockaddr_un addr;
 	struct sabuf *sb;
-	struct mailbox *m;
-	char text[120];
-	int listener, conn;
 
-	must(unix_address(path, &addr), path);
-	must(sabuf_create(sizeof(*m), &sb), "sabuf_create");
-	m = sabuf_data(sb);
-	listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (listener < 0 || bind(listener, (struct sockaddr *)&addr,
-				 sizeof(addr)) < 0 || listen(listener, 1) < 0)
-		must(-errno, "owner: listen");
-	printf("owner (pid %d): created a %zu-byte buffer, listening on %s\n",
-	       getpid(), sabuf_byte_length(sb), path);
-	conn = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
-	if (conn < 0)
-		must(-errno, "owner: accept");
-	must(sabuf_send(conn, sb), "owner: sabuf_send");
-	printf("owner: a guest connected; sent it the buffer\n");
-	close(conn);
-	close(listener);
-	unlink(path);
+	must(sabuf_open(name, O_RDWR | O_CREAT, 0600, sizeof(struct mailbox), &sb), who);
+	printf("%s (pid %d): opened the %zu-byte buffer called \"%s\"\n", who, getpid(),
+	       sabuf_byte_length(sb), name);
+	return sb;
+}
+
+static int owner(const char *name)
+{
+	struct sabuf *sb = open_by_name("owner", name);
+	struct mailbox *m = sabuf_data(sb);
+	char text[120];
 
 	snprintf(text, sizeof(text), "hello from the owner, pid %d", getpid());
 	say(sb, m, 0, text);
@@ -109,54 +91,36 @@ static int owner(const char *path)
 	must(hear(sb, m, 1), "owner: waiting for the guest");
 	printf("owner: the guest wrote \"%s\"\n", m->text[1]);
 	printf("owner: the shared counter reads %d\n", sabuf_load(&m->word[2]));
+	/* the name goes now; the buffer goes with the last handle */
+	must(sabuf_unlink(name), "owner: sabuf_unlink");
 	sabuf_destroy(sb);
 	return 0;
 }
 
-static int guest(const char *path)
+static int guest(const char *name)
 {
-	struct sockaddr_un addr;
-	struct sabuf *sb;
-	struct mailbox *m;
+	struct sabuf *sb = open_by_name("guest", name);
+	struct mailbox *m = sabuf_data(sb);
 	char text[120];
-	int sock, tries;
-
-	must(unix_address(path, &addr), path);
-	sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (sock < 0)
-		must(-errno, "guest: socket");
-	/* the owner may not be listening yet */
-	for (tries = 0; connect(sock, (struct sockaddr *)&addr,
-				sizeof(addr)) < 0; tries++) {
-		if (tries == 500 || (errno != ENOENT && errno != ECONNREFUSED))
-			must(-errno, "guest: connect");
-		sleep_ms(10);
-	}
-	must(sabuf_recv(sock, &sb), "guest: sabuf_recv");
-	close(sock);
-	m = sabuf_data(sb);
-	printf("guest (pid %d): received a %zu-byte buffer over %s\n", getpid(),
-	       sabuf_byte_length(sb), path);
 
 	must(hear(sb, m, 0), "guest: waiting for the owner");
 	printf("guest: the owner wrote \"%s\"\n", m->text[0]);
 	bump_counter(m);
-	snprintf(text, sizeof(text), "hello back from the guest, pid %d",
-		 getpid());
+	snprintf(text, sizeof(text), "hello back from the guest, pid %d", getpid());
 	say(sb, m, 1, text);
 	sabuf_destroy(sb);
 	return 0;
 }
 
-/* Start `meet ROLE PATH` as a separate program. */
-static pid_t start(const char *role, const char *path)
+/* Start `meet ROLE NAME` as a separate program. */
+static pid_t start(const char *role, const char *name)
 {
 	pid_t pid;
 
 	fflush(NULL);
 	pid = fork();
 	if (pid == 0) {
-		execl("/proc/self/exe", "meet", role, path, (char *)NULL);
+		execl("/proc/self/exe", "meet", role, name, (char *)NULL);
 		_exit(127);
 	}
 	return pid;
@@ -164,9 +128,8 @@ static pid_t start(const char *role, const char *path)
 
 int main(int argc, char **argv)
 {
-	char dir[] = "/tmp/sabuf-meet-XXXXXX", path[64];
+	char name[64];
 	pid_t pids[2];
-	int failed;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc == 3 && strcmp(argv[1], "owner") == 0)
@@ -174,17 +137,13 @@ int main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "guest") == 0)
 		return guest(argv[2]);
 	if (argc != 1) {
-		fprintf(stderr, "usage: meet [owner PATH | guest PATH]\n");
+		fprintf(stderr, "usage: meet [owner NAME | guest NAME]\n");
 		return 2;
 	}
-	if (!mkdtemp(dir))
-		must(-errno, "mkdtemp");
-	snprintf(path, sizeof(path), "%s/socket", dir);
-	printf("starting two separate programs that know only %s\n", path);
-	pids[0] = start("owner", path);
-	pids[1] = start("guest", path);
-	failed = wait_workers(pids, 2);
-	unlink(path);
-	rmdir(dir);
-	return failed ? 1 : 0;
+	snprintf(name, sizeof(name), "sabuf-meet-%d", getpid());
+	printf("starting two separate programs that know only the name \"%s\"\n", name);
+	/* the guest first: the order does not matter */
+	pids[1] = start("guest", name);
+	pids[0] = start("owner", name);
+	return wait_workers(pids, 2) ? 1 : 0;
 }

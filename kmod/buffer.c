@@ -107,7 +107,8 @@ struct sabuf_handle *sabuf_handle_alloc(struct file *file)
 	return h;
 }
 
-static void sabuf_buffer_attach(struct sabuf_handle *h, struct sabuf_buffer *buf)
+/* @h refers to @buf from now on; the caller gave it a reference of @buf. */
+void sabuf_buffer_attach(struct sabuf_handle *h, struct sabuf_buffer *buf)
 {
 	spin_lock(&buf->files_lock);
 	list_add_tail(&h->node, &buf->files);
@@ -325,7 +326,7 @@ long sabuf_ioctl_info(struct file *file, struct sabuf_info *info)
 			    SABUF_FEATURE_HANDON | SABUF_FEATURE_TIMENS |
 			    SABUF_FEATURE_SHMEM | SABUF_FEATURE_ROBUST |
 			    SABUF_FEATURE_NOTIFY_WAIT | SABUF_FEATURE_WAIT_ANY |
-			    SABUF_FEATURE_WAITSET,
+			    SABUF_FEATURE_WAITSET | SABUF_FEATURE_NAMED,
 	};
 	if (!(file->f_mode & FMODE_WRITE))
 		info->flags |= SABUF_INFO_READONLY;

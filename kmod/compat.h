@@ -162,4 +162,26 @@ static inline void sabuf_hrtimer_setup(struct hrtimer *timer,
 	void name(void *data, struct task_struct *task)
 #endif
 
+/*
+ * An IPC namespace's reference count (names.c looks for the moment only its
+ * own reference is left) and the put a module can call (put_ipc_ns() is
+ * not exported; the namespace's own proc_ns_operations put is). 6.18
+ * renamed the count to __ns_ref, read with ns_ref_read().
+ */
+#include <linux/ipc_namespace.h>
+#include <linux/proc_ns.h>
+static inline unsigned int sabuf_ipc_ns_refs(struct ipc_namespace *ns)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 18, 0)
+	return ns_ref_read(ns);
+#else
+	return refcount_read(&ns->ns.count);
+#endif
+}
+
+static inline void sabuf_ipc_ns_put(struct ipc_namespace *ns)
+{
+	ns->ns.ops->put(&ns->ns);
+}
+
 #endif /* SABUF_COMPAT_H */

@@ -8,7 +8,8 @@
  * can mmap, and whose 32- and 64-bit words can be waited on and notified
  * (SABUF_IOC_WAIT / SABUF_IOC_NOTIFY). A growable buffer grows
  * (SABUF_IOC_GROW); any buffer hands out read-only fds of itself
- * (SABUF_IOC_DUP_READONLY). uapi/linux/sabuf.h documents the
+ * (SABUF_IOC_DUP_READONLY); names.c gives buffers names (SABUF_IOC_OPEN,
+ * SABUF_IOC_UNLINK). uapi/linux/sabuf.h documents the
  * ABI; kmod/README.md lists the errors.
  *
  * This file: module setup, the device, ioctl dispatch (size-versioned
@@ -113,6 +114,8 @@ static long sabuf_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		struct sabuf_notify_wait notify_wait;
 		struct sabuf_wait_any wait_any;
 		struct sabuf_waitset_create waitset;
+		struct sabuf_open open;
+		struct sabuf_unlink unlink;
 	} u;
 	long ret;
 
@@ -173,6 +176,13 @@ static long sabuf_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case _IOC_NR(SABUF_IOC_ROBUST_REGISTER):
 		ret = SABUF_ARGS_IN(u.robust, SABUF_ROBUST_SIZE_VER0, cmd, uarg);
 		return ret ?: sabuf_ioctl_robust_register(&u.robust);
+	case _IOC_NR(SABUF_IOC_OPEN):
+		/* a name, not this handle, says which buffer: any handle will do */
+		ret = SABUF_ARGS_IN(u.open, SABUF_OPEN_SIZE_VER0, cmd, uarg);
+		return ret ?: sabuf_ioctl_open(&u.open);
+	case _IOC_NR(SABUF_IOC_UNLINK):
+		ret = SABUF_ARGS_IN(u.unlink, SABUF_UNLINK_SIZE_VER0, cmd, uarg);
+		return ret ?: sabuf_ioctl_unlink(&u.unlink);
 	default:
 		return -ENOTTY;
 	}
@@ -224,6 +234,8 @@ static int __init sabuf_init(void)
 	BUILD_BUG_ON(sizeof(struct sabuf_waitset_cancel) != SABUF_WAITSET_CANCEL_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct sabuf_waitset_result) != 16);
 	BUILD_BUG_ON(sizeof(struct sabuf_status) > PAGE_SIZE - SABUF_STATUS_OFFSET);
+	BUILD_BUG_ON(sizeof(struct sabuf_open) != SABUF_OPEN_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct sabuf_unlink) != SABUF_UNLINK_SIZE_VER0);
 
 	ret = sabuf_backing_init();
 	if (ret)
@@ -264,6 +276,7 @@ static void __exit sabuf_exit(void)
 	misc_deregister(&sabuf_misc);
 	sabuf_robust_exit();
 	sabuf_netlink_exit();
+	sabuf_names_exit();
 	sabuf_waitset_exit();
 	sabuf_waitwake_exit();
 	sabuf_backing_exit();

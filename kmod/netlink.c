@@ -57,6 +57,16 @@ static struct sabuf_buffer *sabuf_nl_get(const struct sk_buff *request, u64 id)
 	return buf;
 }
 
+/* SABUF_A_NAME, while the buffer has a name (names.c). */
+static int sabuf_nl_put_name(struct sk_buff *msg, struct sabuf_buffer *buf)
+{
+	char name[SABUF_NAME_MAX + 1];
+
+	if (sabuf_buffer_name(buf, name) && nla_put_string(msg, SABUF_A_NAME, name))
+		return -EMSGSIZE;
+	return 0;
+}
+
 /* uids and pids as the reader sees them: its socket's user namespace. */
 static int sabuf_nl_put_buffer(struct sk_buff *msg, const struct sk_buff *request,
 			       struct sabuf_buffer *buf)
@@ -78,7 +88,7 @@ static int sabuf_nl_put_buffer(struct sk_buff *msg, const struct sk_buff *reques
 	    nla_put_u32(msg, SABUF_A_WAITERS_ANY, atomic_read(&buf->waiters_any)) ||
 	    nla_put_u32(msg, SABUF_A_WAITERS_ASYNC, atomic_read(&buf->waiters_async)))
 		return -EMSGSIZE;
-	return 0;
+	return sabuf_nl_put_name(msg, buf);
 }
 
 /*
@@ -129,6 +139,9 @@ static int sabuf_nl_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	u64 id = cb->args[0] + 1;	/* the last id sent, + 1 */
 	void *hdr;
 
+	/* Names of IPC namespaces that ended go (with their buffers) first. */
+	if (!cb->args[0])
+		sabuf_names_sweep();
 	/* Buffers came or went since the dump's previous part: NLM_F_DUMP_INTR. */
 	cb->seq = atomic_read(&sabuf_registry_seq);
 	while ((buf = sabuf_buffer_get_next(&id))) {

@@ -88,6 +88,10 @@ struct sabuf_buffer {
 	struct xarray queues;
 	struct sabuf_bucket *buckets;	/* the buffer's own queue locks (waitwake.c) */
 
+	/* Its name while it has one (names.c); sabuf_names_lock. */
+	struct sabuf_name *name;
+	struct list_head name_gone;	/* names.c's list of buffers to put */
+
 	struct list_head files;		/* sabuf_handle.node; @files_lock */
 	spinlock_t files_lock;
 	struct rcu_head rcu;		/* sabuf_buffers is read under RCU */
@@ -135,6 +139,7 @@ static inline void sabuf_buffer_get(struct sabuf_buffer *buf)
 	kref_get(&buf->ref);
 }
 struct sabuf_handle *sabuf_handle_alloc(struct file *file);
+void sabuf_buffer_attach(struct sabuf_handle *h, struct sabuf_buffer *buf);
 void sabuf_handle_free(struct sabuf_handle *h);
 long sabuf_ioctl_create(struct sabuf_handle *h, const struct sabuf_create *args);
 long sabuf_ioctl_info(struct file *file, struct sabuf_info *info);
@@ -211,6 +216,7 @@ void sabuf_async_picked(struct sabuf_sleeper *sl);
 void sabuf_async_settle(struct sabuf_sleeper *sl);
 
 /* main.c */
+extern const struct file_operations sabuf_fops;
 bool sabuf_file_is_handle(const struct file *file);
 int sabuf_args_in(void *dst, size_t ksize, size_t ver0, unsigned int cmd,
 		  unsigned int dir, const void __user *uarg);
@@ -234,6 +240,13 @@ static __always_inline int sabuf_args_in_write(void *dst, size_t ksize, size_t v
 bool sabuf_queue_next(struct sabuf_buffer *buf, u64 *offset, u32 *len);
 int sabuf_queues_init(struct sabuf_buffer *buf);
 void sabuf_queues_release(struct sabuf_buffer *buf);
+
+/* names.c */
+long sabuf_ioctl_open(const struct sabuf_open *args);
+long sabuf_ioctl_unlink(const struct sabuf_unlink *args);
+bool sabuf_buffer_name(struct sabuf_buffer *buf, char *out);
+void sabuf_names_sweep(void);
+void sabuf_names_exit(void);
 
 /* netlink.c */
 int sabuf_netlink_init(void);

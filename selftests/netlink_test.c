@@ -229,6 +229,7 @@ static int sabuf_attr_size(int type)
 {
 	switch (type) {
 	case SABUF_A_PAD:
+	case SABUF_A_NAME:	/* a NUL-terminated string */
 		return -1;
 	case SABUF_A_ID: case SABUF_A_BYTE_LENGTH: case SABUF_A_WAITS:
 	case SABUF_A_NOTIFIES: case SABUF_A_CREATED_NS: case SABUF_A_QUEUE_OFFSET:
@@ -304,7 +305,7 @@ static void decode_buffer(struct nl_reply *r, const struct nlmsghdr *nlh)
 		SABUF_A_PAD, SABUF_A_ID, SABUF_A_BYTE_LENGTH, SABUF_A_CREATOR_PID,
 		SABUF_A_CREATOR_UID, SABUF_A_FDS, SABUF_A_MAPPINGS, SABUF_A_WAITERS,
 		SABUF_A_WAITS, SABUF_A_NOTIFIES, SABUF_A_CREATED_NS, SABUF_A_QUEUES,
-		SABUF_A_MAX_BYTE_LENGTH, SABUF_A_WAITERS_ANY, SABUF_A_WAITERS_ASYNC, 0,
+		SABUF_A_MAX_BYTE_LENGTH, SABUF_A_WAITERS_ANY, SABUF_A_WAITERS_ASYNC, SABUF_A_NAME, 0,
 	};
 	static const int allowed_in_queues[] = { SABUF_A_QUEUE, 0 };
 	const struct genlmsghdr *genl = NLMSG_DATA(nlh);
@@ -1857,6 +1858,60 @@ TEST_F(cli, list_json_shows_buffer)
 	EXPECT_NE(UINT64_MAX, json_u64(self->doc, at, "created_ns"));
 	EXPECT_STREQ("", self->run->err);
 	sabuf_t_buf_free(&buf);
+}
+
+static int named_ioctl(unsigned long cmd, void *args)
+{
+	int dev = sabuf_t_open(), ret;
+
+	if (dev < 0)
+		return dev;
+	ret = sabuf_t_ioctl(dev, cmd, args);
+	close(dev);
+	return ret;
+}
+
+/* A named buffer's name is in `sabuf list` (JSON and table) while it has one. */
+TEST_F(cli, list_shows_the_name)
+{
+	struct sabuf_open o = {
+		.byte_length = 100, .mode = 0600,
+		.oflag = SABUF_OPEN_RDWR | SABUF_OPEN_CREAT | SABUF_OPEN_EXCL,
+	};
+	struct sabuf_unlink u = { 0 };
+	char name[64], *line, *save;
+	struct sabuf_info info;
+	const char *at;
+	bool row = false;
+	int fd;
+
+	snprintf(name, sizeof(name), "nl-%d-named", (int)getpid());
+	o.name = u.name = (uintptr_t)name;
+	fd = named_ioctl(SABUF_IOC_OPEN, &o);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, sabuf_t_info(fd, &info));
+	ASSERT_EQ(0, CLI("list", "--json")) TH_LOG("stderr: %s", self->run->err);
+	ASSERT_TRUE(json_parse(self->run->out, self->doc)) TH_LOG("not JSON: %s", self->run->out);
+	at = json_find_buffer(self->doc, info.id);
+	ASSERT_NE(NULL, at);
+	EXPECT_STREQ(name, json_get(self->doc, "%sname", at) ?: "(none)");
+	ASSERT_EQ(0, CLI("list"));
+	for (line = strtok_r(self->run->out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		unsigned long long id;
+
+		if (sscanf(line, " %llu", &id) == 1 && id == info.id)
+			row = strstr(line, name) != NULL;
+	}
+	EXPECT_TRUE(row) TH_LOG("no row with the name %s", name);
+	/* unlinked: the buffer is still there, without a name */
+	ASSERT_EQ(0, named_ioctl(SABUF_IOC_UNLINK, &u));
+	ASSERT_EQ(0, CLI("list", "--json"));
+	memset(self->doc, 0, sizeof(*self->doc));
+	ASSERT_TRUE(json_parse(self->run->out, self->doc));
+	at = json_find_buffer(self->doc, info.id);
+	ASSERT_NE(NULL, at);
+	EXPECT_STREQ("null", json_get(self->doc, "%sname", at) ?: "(none)");
+	close(fd);
 }
 
 /* The table has the ipcs-like header and a row for the buffer. */

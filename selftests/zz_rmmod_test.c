@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * rmmod sabuf is refused while any buffer exists (through an fd, or only
- * through a mapping), and succeeds once all are gone; modprobe then brings
+ * through a mapping or a name), and succeeds once all are gone; modprobe then brings
  * the module back. Named zz_ so that the runner, which goes in name order,
  * runs it after every other kernel test.
  *
@@ -116,6 +116,35 @@ TEST(rmmod_refused_while_only_a_waitset_holds_a_buffer)
 	EXPECT_EQ(-ETIMEDOUT, r.result);
 	ASSERT_NE(0, rmmod_sabuf(true));	/* the waitset file itself */
 	close(ws);
+}
+
+/*
+ * A name holds its buffer, and the module, with no fd or mapping left:
+ * rmmod is refused until the name is unlinked (kmod/names.c).
+ */
+TEST(rmmod_refused_while_only_a_name_holds_a_buffer)
+{
+	const char *name = "zz-rmmod-named";
+	struct sabuf_open o = {
+		.name = (uintptr_t)name, .byte_length = 64,
+		.oflag = SABUF_OPEN_RDWR | SABUF_OPEN_CREAT | SABUF_OPEN_EXCL, .mode = 0600,
+	};
+	struct sabuf_unlink u = { .name = (uintptr_t)name };
+	int dev, fd;
+
+	NEED_RELOADABLE_MODULE();
+	dev = sabuf_t_open();
+	ASSERT_LE(0, dev);
+	fd = sabuf_t_ioctl(dev, SABUF_IOC_OPEN, &o);
+	ASSERT_LE(0, fd);
+	close(fd);
+	close(dev);
+	ASSERT_NE(0, rmmod_sabuf(true));
+	ASSERT_TRUE(module_loaded());
+	dev = sabuf_t_open();
+	ASSERT_LE(0, dev);
+	ASSERT_EQ(0, sabuf_t_ioctl(dev, SABUF_IOC_UNLINK, &u));
+	close(dev);
 }
 
 /* Must stay the last test: it unloads the module and loads it again. */

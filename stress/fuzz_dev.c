@@ -745,7 +745,8 @@ static bool known_nr(unsigned int nr)
 	       nr == _IOC_NR(SABUF_IOC_WAIT) || nr == _IOC_NR(SABUF_IOC_NOTIFY) ||
 	       nr == _IOC_NR(SABUF_IOC_GROW) || nr == _IOC_NR(SABUF_IOC_DUP_READONLY) ||
 	       nr == _IOC_NR(SABUF_IOC_ROBUST_REGISTER) || nr == _IOC_NR(SABUF_IOC_NOTIFY_WAIT) ||
-	       nr == _IOC_NR(SABUF_IOC_WAIT_ANY) || nr == _IOC_NR(SABUF_IOC_WAITSET_CREATE);
+	       nr == _IOC_NR(SABUF_IOC_WAIT_ANY) || nr == _IOC_NR(SABUF_IOC_WAITSET_CREATE) ||
+	       nr == _IOC_NR(SABUF_IOC_OPEN) || nr == _IOC_NR(SABUF_IOC_UNLINK);
 }
 
 /* This thread's page-sized argument area: INFO may write up to a page.
@@ -838,6 +839,8 @@ void op_ioctl_random(struct fz_thread *t)
 		if (nf)
 			nf->nonblock = fcntl((int)ret, F_GETFL) & O_NONBLOCK;
 	}
+	if (known && ret >= 0 && _IOC_NR(cmd) == _IOC_NR(SABUF_IOC_OPEN))
+		close((int)ret);	/* a name from random bytes: the fd is not for the table */
 	if (f && f->kind == FD_SABUF && known && ret == 0)
 		refresh(f);	/* a create or grow with random contents may have worked */
 	if (ours && !known && f && f->kind == FD_SABUF && ret != -ENOTTY)
@@ -848,7 +851,7 @@ void op_ioctl_random(struct fz_thread *t)
 	if (known && f && f->kind == FD_SABUF)
 		CHECK_ERRNO("ioctl with a random size", ret, ENOTTY, EINVAL, E2BIG, EFAULT, EBADF,
 			    EBADFD, EEXIST, EFBIG, EDQUOT, ENOMEM, ERANGE, EOPNOTSUPP, EAGAIN,
-			    ETIMEDOUT, EINTR, EMFILE);
+			    ETIMEDOUT, EINTR, EMFILE, ENOENT, ENAMETOOLONG, EACCES, EPERM);
 }
 
 /* The file operations a char device gets from the VFS: none may hurt. */

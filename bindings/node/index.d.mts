@@ -7,6 +7,7 @@ export type WaitResult = sabuf.WaitResult;
 export type WaitableArray = sabuf.WaitableArray;
 export type WaitAsyncResult = sabuf.WaitAsyncResult;
 export type SystemError = sabuf.SystemError;
+export type OpenOptions = sabuf.OpenOptions;
 
 export declare const create: typeof sabuf.create;
 export declare const attach: typeof sabuf.attach;
@@ -14,5 +15,7 @@ export declare const fd: typeof sabuf.fd;
 export declare const wait: typeof sabuf.wait;
 export declare const waitAsync: typeof sabuf.waitAsync;
 export declare const notify: typeof sabuf.notify;
+export declare const open: typeof sabuf.open;
+export declare const unlink: typeof sabuf.unlink;
 
 export default sabuf;

@@ -53,6 +53,28 @@ declare namespace sabuf {
    * oldest first, in every process; returns how many it woke.
    */
   function notify(ta: WaitableArray, index: number, count?: number): number;
+
+  /** Options of open(): as sabuf_open(3)'s O_CREAT, O_EXCL, mode and byte_length. */
+  interface OpenOptions {
+    /** Make the buffer when the name is free (default false). */
+    create?: boolean;
+    /** With create: throw code 'EEXIST' when the name exists (default false). */
+    exclusive?: boolean;
+    /** Permission bits of a new buffer, before the umask (default 0o666). */
+    mode?: number;
+    /** A new buffer's byte length, >= 1 (required with create). */
+    byteLength?: number;
+  }
+
+  /**
+   * The SharedArrayBuffer of the buffer called name in this IPC namespace,
+   * read-write; unrelated processes meet by name. Errors carry code
+   * ('ENOENT', 'EEXIST', 'EACCES', 'EINVAL', 'ENAMETOOLONG', ...).
+   */
+  function open(name: string, options?: OpenOptions): SharedArrayBuffer;
+
+  /** Remove a name at once; holders keep their buffer (code 'ENOENT', 'EPERM'). */
+  function unlink(name: string): void;
 }
 
 export = sabuf;

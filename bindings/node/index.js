@@ -151,6 +151,62 @@ function doWait(ta, index, value, timeout, sync) {
 // The API's functions are methods, as built-ins are: not constructors (new
 // sabuf.notify(...) is a TypeError), no prototype, and length and name are
 // those of the function (wait 4, waitAsync 4, notify 3).
+// ---- named buffers: unrelated processes meet by name (sabuf_open(3)) ----
+
+function checkName(name, fn) {
+  if (typeof name !== 'string') {
+    const err = new TypeError(`sabuf.${fn}: name must be a string, got ${typeof name}`);
+    err.code = 'ERR_INVALID_ARG_TYPE';
+    throw err;
+  }
+  if (name.includes('\0')) {
+    const err = new TypeError(`sabuf.${fn}: name must not contain a NUL character`);
+    err.code = 'ERR_INVALID_ARG_VALUE';
+    throw err;
+  }
+}
+
+/**
+ * The SharedArrayBuffer of the buffer called name (in this IPC namespace),
+ * read-write. options: { create: false, exclusive: false, mode: 0o666,
+ * byteLength } — create makes it (zero-filled, byteLength >= 1, mode &
+ * ~umask) when the name is free; with exclusive too, an existing name
+ * throws code 'EEXIST'. Without create, a missing name throws 'ENOENT'.
+ * Errors carry code, errno and syscall as Node's system errors do.
+ */
+function openNamed(name, options) {
+  checkName(name, 'open');
+  if (options !== undefined && (typeof options !== 'object' || options === null)) {
+    const err = new TypeError('sabuf.open: options must be an object');
+    err.code = 'ERR_INVALID_ARG_TYPE';
+    throw err;
+  }
+  const o = options === undefined ? {} : options;
+  const create = !!o.create;
+  const exclusive = !!o.exclusive;
+  let mode = 0o666;
+  if (o.mode !== undefined) {
+    mode = o.mode;
+    if (!Number.isInteger(mode) || mode < 0 || mode > 0o777) {
+      const err = new RangeError(`sabuf.open: mode must be an integer in [0, 0o777], got ${String(mode)}`);
+      err.code = 'ERR_OUT_OF_RANGE';
+      throw err;
+    }
+  }
+  let n = 0;
+  if (create) {
+    n = toIndex(o.byteLength, 'byteLength');
+    if (n === 0) throw new RangeError('sabuf.open: byteLength must be at least 1 to create a buffer');
+  }
+  return native.open(name, create, exclusive, mode, n);
+}
+
+/** Remove a name (holders keep their buffer); throws code 'ENOENT', 'EPERM', ... */
+function unlinkNamed(name) {
+  checkName(name, 'unlink');
+  native.unlink(name);
+}
+
 module.exports = {
   /** A new SharedArrayBuffer of byteLength zero-filled bytes on a /dev/sabuf buffer. */
   create(byteLength) {
@@ -179,6 +235,16 @@ module.exports = {
     const h = handleOf(sab);
     if (h === null) throw new TypeError('sabuf.fd: the argument must be a SharedArrayBuffer made by sabuf.create() or sabuf.attach()');
     return native.fd(h);
+  },
+
+  /** sabuf_open(3): the buffer called name, made with options.create if need be. */
+  open(name, options) {
+    return openNamed(name, options);
+  },
+
+  /** sabuf_unlink(3): remove a name; holders keep their buffer. */
+  unlink(name) {
+    unlinkNamed(name);
   },
 
   /** Atomics.wait, with waiters in every process: 'ok' | 'not-equal' | 'timed-out'. */

@@ -93,6 +93,17 @@ bool   sabuf_is_readonly(const struct sabuf *sb);
 int    sabuf_send(int unix_socket, const struct sabuf *sb);
 int    sabuf_recv(int unix_socket, struct sabuf **out);
 
+/*
+ * Named buffers (0.3): unrelated processes meet by name, as with shm_open.
+ * oflag: O_RDONLY or O_RDWR, optionally O_CREAT and O_EXCL. A new buffer
+ * is zero-filled, byte_length long, owned by the caller's effective uid
+ * and gid, with permission bits mode & ~umask; names live in the caller's
+ * IPC namespace until sabuf_unlink. See sabuf_open(3), sabuf_unlink(3).
+ */
+int    sabuf_open(const char *name, int oflag, mode_t mode, size_t byte_length,
+		  struct sabuf **out);
+int    sabuf_unlink(const char *name);
+
 /* ---- Wait and notify --------------------------------------------------- */
 
 /* What sabuf_wait32/64 return (negative values are -errno). In C++ the

@@ -28,6 +28,12 @@ static void json_stat_fields(FILE *f, const struct sabuf_stat *st)
 	const char *name;
 
 	fprintf(f, "\"id\": %" PRIu64, st->id);
+	/* a named buffer's name; null for an anonymous one (or an unlinked name) */
+	fputs(", \"name\": ", f);
+	if (st->have & STAT_HAS(SABUF_A_NAME))
+		json_string(f, st->name);
+	else
+		fputs("null", f);
 #define FIELD(attr, key, value)						\
 	do {								\
 		if (st->have & STAT_HAS(attr))				\

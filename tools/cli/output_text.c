@@ -12,9 +12,9 @@
 
 static const char *const list_headers[] = {
 	"ID", "SIZE", "PID", "USER", "FDS", "MAPS", "WAITERS", "ANY", "ASYNC", "WAITS",
-	"NOTIFIES", "CREATED",
+	"NOTIFIES", "CREATED", "NAME",
 };
-static const char list_align[] = "rlrlrrrrrrrl";
+static const char list_align[] = "rlrlrrrrrrrll";
 
 /* One cell for a field the kernel may not have sent ("-" when it did not). */
 #define CELL_U64(t, st, attr, value)					\
@@ -53,6 +53,8 @@ static int list_row(struct table *t, const struct sabuf_stat *st)
 	} else {
 		ret |= table_cell(t, "-");
 	}
+	/* last: a name may hold any byte but '/', spaces too */
+	ret |= table_cell(t, "%s", st->have & STAT_HAS(SABUF_A_NAME) ? st->name : "-");
 	return ret ? -ENOMEM : 0;
 }
 

@@ -32,6 +32,7 @@ static const enum mnl_attr_data_type sabuf_attr_types[SABUF_A_MAX + 1] = {
 	[SABUF_A_QUEUE_LENGTH]	= MNL_TYPE_U32,
 	[SABUF_A_WAITERS_ANY]	= MNL_TYPE_U32,
 	[SABUF_A_WAITERS_ASYNC]	= MNL_TYPE_U32,
+	[SABUF_A_NAME]		= MNL_TYPE_NUL_STRING,
 };
 
 /*
@@ -77,6 +78,10 @@ static void sabuf_stat_decode(const struct nlattr **tb, struct sabuf_stat *st)
 	GET(SABUF_A_NOTIFIES, notifies, mnl_attr_get_u64);
 	GET(SABUF_A_CREATED_NS, created_ns, mnl_attr_get_u64);
 #undef GET
+	if (tb[SABUF_A_NAME]) {
+		snprintf(st->name, sizeof(st->name), "%s", mnl_attr_get_str(tb[SABUF_A_NAME]));
+		st->have |= STAT_HAS(SABUF_A_NAME);
+	}
 }
 
 /* Parse one reply message's top-level attributes into tb[]. */

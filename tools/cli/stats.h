@@ -28,6 +28,7 @@ struct sabuf_stat {
 	uint64_t waits;
 	uint64_t notifies;
 	uint64_t created_ns;		/* CLOCK_REALTIME */
+	char name[256];			/* SABUF_A_NAME: a named buffer's name, else "" */
 };
 #define STAT_HAS(attr)	(1u << (attr))
 

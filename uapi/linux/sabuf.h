@@ -16,6 +16,8 @@
  *   ioctl(fd, SABUF_IOC_NOTIFY, &notify);             wake sleepers of one index, FIFO
  *   ioctl(fd, SABUF_IOC_GROW, &grow);                 a growable buffer gets longer
  *   ro = ioctl(fd, SABUF_IOC_DUP_READONLY, &dup);     a read-only fd of the same buffer
+ *   nfd = ioctl(fd, SABUF_IOC_OPEN, &open);           the buffer of a name (shm_open)
+ *   ioctl(fd, SABUF_IOC_UNLINK, &unlink);             remove a name
  *
  * Rules every struct here follows: fixed-width fields, natural alignment,
  * explicit padding, sizes a multiple of 8 (so 32- and 64-bit callers share
@@ -88,6 +90,7 @@ struct sabuf_create {
 #define SABUF_FEATURE_NOTIFY_WAIT	(1ULL << 13)	/* SABUF_IOC_NOTIFY_WAIT */
 #define SABUF_FEATURE_WAIT_ANY		(1ULL << 14)	/* SABUF_IOC_WAIT_ANY */
 #define SABUF_FEATURE_WAITSET		(1ULL << 15)	/* SABUF_IOC_WAITSET_*: asynchronous waits */
+#define SABUF_FEATURE_NAMED		(1ULL << 20)	/* SABUF_IOC_OPEN, SABUF_IOC_UNLINK */
 
 /* sabuf_info.flags */
 #define SABUF_INFO_GROWABLE	(1u << 0)
@@ -398,6 +401,77 @@ struct sabuf_waitset_result {
 	__u32 reserved;		/* 0 */
 };
 
+/* ---- Named buffers: unrelated processes meet by name (as shm_open) ---- */
+
+#define SABUF_NAME_MAX		255	/* bytes of a name, without its NUL */
+
+/* sabuf_open.oflag: sabuf's own bits, the same on every architecture */
+#define SABUF_OPEN_RDWR		(1u << 0)	/* else read-only (O_RDONLY) */
+#define SABUF_OPEN_CREAT	(1u << 1)	/* O_CREAT */
+#define SABUF_OPEN_EXCL		(1u << 2)	/* O_EXCL: with CREAT, fail if the name exists */
+#define SABUF_OPEN_OFLAG_VALID	0x7u
+#define SABUF_OPEN_FLAGS_VALID	0x0u
+
+/*
+ * SABUF_IOC_OPEN, on any sabuf fd (an empty or read-only handle too): a
+ * new fd (close-on-exec) of the buffer called @name in the caller's IPC
+ * namespace, read-only unless SABUF_OPEN_RDWR; returns the fd.
+ *
+ * @name points at a NUL-terminated string of 1 to SABUF_NAME_MAX bytes,
+ * with no '/', and neither "." nor "..". With SABUF_OPEN_CREAT and no such
+ * name, a zero-filled fixed-length buffer of @byte_length (>= 1) is
+ * created and named, owned by the caller's effective uid and gid, with the
+ * permission bits @mode & ~umask (the kernel applies the caller's umask;
+ * @mode holds permission bits only, at most 0777); the creator gets the
+ * access it asked for whatever @mode says, as open(2) with O_CREAT does.
+ * When the name exists, @byte_length is ignored, and access is checked as
+ * for a file with that owner, group and mode (read for a read-only open,
+ * read and write with SABUF_OPEN_RDWR), granted also by CAP_IPC_OWNER or
+ * CAP_DAC_OVERRIDE in the user namespace that owns the IPC namespace.
+ * SABUF_OPEN_EXCL is ignored without SABUF_OPEN_CREAT (as O_EXCL is).
+ *
+ * A name holds its buffer: the buffer lives until the name is unlinked and
+ * no fd or mapping refers to it. A name lives until SABUF_IOC_UNLINK, or
+ * until its IPC namespace ends (no process, no nsfs file refers to it).
+ * While any name exists the module holds a reference on itself, so rmmod
+ * is refused (as it is while any buffer exists). Fails with
+ *   EINVAL       bad name, oflag, mode, flags, reserved != 0, or
+ *                byte_length 0 for a new buffer
+ *   ENAMETOOLONG the name is longer than SABUF_NAME_MAX
+ *   EEXIST       SABUF_OPEN_CREAT | SABUF_OPEN_EXCL and the name exists
+ *   ENOENT       no SABUF_OPEN_CREAT and no such name
+ *   EACCES       the name's mode does not grant the access asked for
+ *   EFBIG, EDQUOT, ENOMEM  as SABUF_IOC_CREATE (max_buffer_bytes,
+ *                max_user_bytes: a named buffer counts toward its creator's)
+ *   EFAULT, EMFILE
+ */
+struct sabuf_open {
+	__u64 name;		/* user pointer to the NUL-terminated name */
+	__u64 byte_length;	/* for a new buffer */
+	__u32 oflag;		/* SABUF_OPEN_* */
+	__u32 mode;		/* permission bits of a new buffer, before the umask */
+	__u32 flags;		/* none defined yet: must be 0 */
+	__u32 reserved;		/* must be 0 */
+};
+#define SABUF_OPEN_SIZE_VER0	32
+
+#define SABUF_UNLINK_FLAGS_VALID 0x0u
+
+/*
+ * SABUF_IOC_UNLINK, on any sabuf fd: remove @name from the caller's IPC
+ * namespace at once. Holders keep their buffer; a later SABUF_OPEN_CREAT
+ * makes a new one. Only the name's owner (the caller's effective uid) or a
+ * caller with CAP_IPC_OWNER in the user namespace owning the IPC namespace
+ * may: else EPERM. ENOENT when there is no such name; EINVAL and
+ * ENAMETOOLONG for a bad name (as SABUF_IOC_OPEN), flags or reserved != 0.
+ */
+struct sabuf_unlink {
+	__u64 name;		/* user pointer to the NUL-terminated name */
+	__u32 flags;		/* none defined yet: must be 0 */
+	__u32 reserved;		/* must be 0 */
+};
+#define SABUF_UNLINK_SIZE_VER0	16
+
 /*
  * 0xBD is free in Documentation/userspace-api/ioctl/ioctl-number.rst
  * (ABI 1 used 0xB5, which belongs to rpmsg).
@@ -416,5 +490,8 @@ struct sabuf_waitset_result {
 /* on a waitset fd */
 #define SABUF_IOC_WAITSET_ADD	_IOW(SABUF_IOC_MAGIC, 0x0a, struct sabuf_waitset_add)
 #define SABUF_IOC_WAITSET_CANCEL _IOW(SABUF_IOC_MAGIC, 0x0b, struct sabuf_waitset_cancel)
+/* named buffers, on any sabuf fd */
+#define SABUF_IOC_OPEN		_IOW(SABUF_IOC_MAGIC, 0x10, struct sabuf_open)
+#define SABUF_IOC_UNLINK	_IOW(SABUF_IOC_MAGIC, 0x11, struct sabuf_unlink)
 
 #endif /* _UAPI_LINUX_SABUF_H */

@@ -50,6 +50,7 @@ enum {
 	SABUF_A_MAX_BYTE_LENGTH,	/* u64: == byte length unless growable */
 	SABUF_A_WAITERS_ANY,	/* u32: of SABUF_A_WAITERS, places of waits on any of N words */
 	SABUF_A_WAITERS_ASYNC,	/* u32: of SABUF_A_WAITERS, pending asynchronous (waitset) waits */
+	SABUF_A_NAME,		/* string: the buffer's name, while it has one (named buffers) */
 	__SABUF_A_MAX,
 };
 #define SABUF_A_MAX (__SABUF_A_MAX - 1)

@@ -45,6 +45,7 @@
 #define NAPI_VERSION 8
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
@@ -106,6 +107,9 @@ static const char *errno_code(int err)
 	case ENFILE: return "ENFILE";
 	case EINTR: return "EINTR";
 	case EAGAIN: return "EAGAIN";
+	case EEXIST: return "EEXIST";
+	case ENAMETOOLONG: return "ENAMETOOLONG";
+	case EOPNOTSUPP: return "EOPNOTSUPP";
 	default: return "EIO";
 	}
 }
@@ -769,6 +773,86 @@ static void env_cleanup(void *arg)
 	free(es);
 }
 
+/* ---- named buffers ------------------------------------------------------- */
+
+/* A JavaScript string as a malloc'ed UTF-8 C string (index.js ruled out NUL), or NULL. */
+static char *string_arg(napi_env env, napi_value v)
+{
+	size_t len, got;
+	char *s;
+
+	if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) {
+		napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "sabuf: name must be a string");
+		return NULL;
+	}
+	s = malloc(len + 1);
+	if (!s) {
+		napi_throw_error(env, "ENOMEM", "sabuf: out of memory");
+		return NULL;
+	}
+	if (napi_get_value_string_utf8(env, v, s, len + 1, &got) != napi_ok) {
+		free(s);
+		throw_last(env, "napi_get_value_string_utf8");
+		return NULL;
+	}
+	return s;
+}
+
+/* open(name, create, exclusive, mode, byteLength): index.js checked the types. */
+static napi_value js_open(napi_env env, napi_callback_info info)
+{
+	napi_value argv[5];
+	bool create, exclusive;
+	struct sabuf *sb;
+	int32_t mode;
+	double len;
+	char *name;
+	int ret;
+
+	if (!get_args(env, info, 5, argv))
+		return NULL;
+	CHECK(env, napi_get_value_bool(env, argv[1], &create));
+	CHECK(env, napi_get_value_bool(env, argv[2], &exclusive));
+	CHECK(env, napi_get_value_int32(env, argv[3], &mode));
+	CHECK(env, napi_get_value_double(env, argv[4], &len));
+	if (!(len >= 0) || len > (double)SIZE_MAX) {
+		napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "sabuf.open: bad byteLength");
+		return NULL;
+	}
+	name = string_arg(env, argv[0]);
+	if (!name)
+		return NULL;
+	/* read-write always: a store through a read-only mapping would kill the process */
+	ret = sabuf_open(name, O_RDWR | (create ? O_CREAT : 0) | (exclusive ? O_EXCL : 0),
+			 (mode_t)mode, (size_t)len, &sb);
+	free(name);
+	if (ret < 0) {
+		throw_errno(env, -ret, "sabuf_open");
+		return NULL;
+	}
+	return sab_of(env, sb);
+}
+
+static napi_value js_unlink(napi_env env, napi_callback_info info)
+{
+	napi_value argv[1];
+	char *name;
+	int ret;
+
+	if (!get_args(env, info, 1, argv))
+		return NULL;
+	name = string_arg(env, argv[0]);
+	if (!name)
+		return NULL;
+	ret = sabuf_unlink(name);
+	free(name);
+	if (ret < 0) {
+		throw_errno(env, -ret, "sabuf_unlink");
+		return NULL;
+	}
+	return NULL;
+}
+
 /* ---- module -------------------------------------------------------------- */
 
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */)
@@ -785,6 +869,8 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */)
 		{ "wait64", js_wait64 },
 		{ "waitAsync", js_wait_async },
 		{ "notify", js_notify },
+		{ "open", js_open },
+		{ "unlink", js_unlink },
 	};
 	struct env_state *es = calloc(1, sizeof(*es));
 

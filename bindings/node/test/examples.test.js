@@ -52,6 +52,12 @@ const checks = {
     assert.strictEqual(frames[frames.length - 1], 'Progress: 10000/10000 (271 failed)');
     assert.match(lines[lines.length - 1], /^Done in \d+\.\d\d s \(worker exit codes 0 0 0 0\)$/);
   },
+  'meet-by-name.js': async () => {
+    const out = await run('meet-by-name.js');
+    for (let t = 0; t < 10; t++) assert.match(out, new RegExp(`^${t % 2 ? 'pong' : 'ping'}: turn ${t}$`, 'm'));
+    assert.match(out, /^both done \(exit codes 0 0\)$/m);
+    assert.match(out, /^the name is gone$/m);
+  },
   'js-and-c.js': async () => {
     const out = await run('js-and-c.js', '300');
     assert.match(out, /JavaScript: 300 turns, 600 in all/);
