@@ -49,7 +49,7 @@
 #include <linux/fcntl.h>
 #include <linux/file.h>
 #include <linux/fs.h>
-#include <linux/fs_struct.h>	/* current_umask() (in fs.h before 6.x) */
+#include <linux/fs_struct.h>	/* current_umask(), declared here on 7.2 */
 #include <linux/hashtable.h>
 #include <linux/ipc_namespace.h>
 #include <linux/jhash.h>
