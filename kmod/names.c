@@ -183,7 +183,12 @@ void sabuf_names_sweep(void)
 
 	mutex_lock(&sabuf_names_lock);
 	list_for_each_entry(nsn, &sabuf_namespaces, node) {
-		if (sabuf_ipc_ns_refs(nsn->ns) != 1)
+		/*
+		 * The initial namespace never ends, and newer kernels (7.2)
+		 * do not count references to it at all: never swept.
+		 */
+		if (nsn->ns->ns.inum == PROC_IPC_INIT_INO ||
+		    sabuf_ipc_ns_refs(nsn->ns) != 1)
 			continue;
 		list_for_each_entry_safe(n, tmp, &nsn->names, ns_node) {
 			buf = sabuf_name_remove(n);
