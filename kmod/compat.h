@@ -181,7 +181,12 @@ static inline unsigned int sabuf_ipc_ns_refs(struct ipc_namespace *ns)
 
 static inline void sabuf_ipc_ns_put(struct ipc_namespace *ns)
 {
-	ns->ns.ops->put(&ns->ns);
+	/*
+	 * Without CONFIG_IPC_NS (the debug kernel) there is only the initial
+	 * namespace, get_ipc_ns() takes nothing and its ops are NULL.
+	 */
+	if (IS_ENABLED(CONFIG_IPC_NS))
+		ns->ns.ops->put(&ns->ns);
 }
 
 #endif /* SABUF_COMPAT_H */
