@@ -33,20 +33,8 @@
 #define ID2_AT(b)	sabuf_t_u32(b, WORD + 12)
 #define SLEEP_NS	(20 * SABUF_T_NSEC_PER_SEC)
 
-static int robust_register(int fd)
-{
-	struct sabuf_robust args = { 0 };
-
-	return sabuf_t_ioctl(fd, SABUF_IOC_ROBUST_REGISTER, &args);
-}
-
-static struct sabuf_wait robust_args(uint32_t owner, int64_t timeout_ns)
-{
-	struct sabuf_wait w = sabuf_t_wait_args(4, WORD, owner, timeout_ns);
-
-	w.flags |= SABUF_WAIT_ROBUST;
-	return w;
-}
+#define robust_register(fd)		sabuf_t_robust_register(fd)
+#define robust_args(owner, timeout_ns)	sabuf_t_robust_args(WORD, owner, timeout_ns)
 
 /* Is @id alive? A robust wait on it with a deadline already past says. */
 static int owner_state(int fd, uint32_t *word, uint32_t id)

@@ -15,20 +15,8 @@
 #define NO_PIDNS	0x7fff0077u
 #define UNSHARE_FAILED	0x7fff0010u
 
-static int robust_register(int fd)
-{
-	struct sabuf_robust args = { 0 };
-
-	return sabuf_t_ioctl(fd, SABUF_IOC_ROBUST_REGISTER, &args);
-}
-
-static struct sabuf_wait robust_args(uint32_t owner, int64_t timeout_ns)
-{
-	struct sabuf_wait w = sabuf_t_wait_args(4, WORD, owner, timeout_ns);
-
-	w.flags |= SABUF_WAIT_ROBUST;
-	return w;
-}
+#define robust_register(fd)		sabuf_t_robust_register(fd)
+#define robust_args(owner, timeout_ns)	sabuf_t_robust_args(WORD, owner, timeout_ns)
 
 FIXTURE(robust) {
 	struct sabuf_t_buf b;

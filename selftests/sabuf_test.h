@@ -186,6 +186,24 @@ static inline int sabuf_t_notify(int fd, uint64_t offset, uint32_t count)
 	return sabuf_t_ioctl(fd, SABUF_IOC_NOTIFY, &args);
 }
 
+/* A robust owner id for the calling thread (> 0), or -errno. */
+static inline int sabuf_t_robust_register(int fd)
+{
+	struct sabuf_robust args = { 0 };
+
+	return sabuf_t_ioctl(fd, SABUF_IOC_ROBUST_REGISTER, &args);
+}
+
+/* A SABUF_WAIT_ROBUST wait on the u32 at offset, which names owner. */
+static inline struct sabuf_wait sabuf_t_robust_args(uint64_t offset, uint32_t owner,
+						    int64_t timeout_ns)
+{
+	struct sabuf_wait w = sabuf_t_wait_args(4, offset, owner, timeout_ns);
+
+	w.flags |= SABUF_WAIT_ROBUST;
+	return w;
+}
+
 /* mmap into *out; 0 or -errno. */
 static inline int sabuf_t_mmap(void **out, int fd, size_t length, int prot, int flags, off_t offset)
 {
