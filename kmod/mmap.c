@@ -48,6 +48,14 @@ static void sabuf_counters_vm_open(struct vm_area_struct *vma)
 static void sabuf_counters_vm_close(struct vm_area_struct *vma)
 {
 	atomic_dec(&vma_buffer(vma)->mappings);
+	/*
+	 * The address space of an exiting process is being torn down
+	 * (exit_mmap(), the last user of the mm): its thread's robust
+	 * sleepers can learn of its death now rather than after the whole
+	 * teardown, where the exit tracepoint comes on 6.1 (robust.c).
+	 */
+	if ((current->flags & PF_EXITING) && !current->mm)
+		sabuf_owner_exiting_wake();
 }
 
 /* A data VMA's vm_file is the backing file: it holds its handle itself. */

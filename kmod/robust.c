@@ -338,6 +338,24 @@ void sabuf_owner_unwatch(struct sabuf_owner *o, struct wait_queue_entry *wqe)
 	remove_wait_queue(&o->life->wq, wqe);
 }
 
+/*
+ * The calling thread is exiting (PF_EXITING: every robust wait already
+ * sees its owners dead) and its address space is going: wake its sleepers
+ * now (mmap.c calls this from the teardown of a sabuf mapping), before its
+ * exit probe. One lookup of the caller's own TID: what others registered
+ * costs nothing here. Process context: wake_up_all() is fine everywhere.
+ */
+void sabuf_owner_exiting_wake(void)
+{
+	struct sabuf_life *life;
+
+	rcu_read_lock();
+	life = xa_load(&sabuf_lives, current->pid);
+	if (life && !READ_ONCE(life->dead))
+		wake_up_all(&life->wq);
+	rcu_read_unlock();
+}
+
 /* ---- Attaching to the scheduler's tracepoints ---- */
 
 static struct tracepoint *sabuf_tp_exit, *sabuf_tp_exec;

@@ -165,6 +165,7 @@ void sabuf_owner_put(struct sabuf_owner *o);
 bool sabuf_owner_dead(struct sabuf_owner *o);
 void sabuf_owner_watch(struct sabuf_owner *o, struct wait_queue_entry *wqe);
 void sabuf_owner_unwatch(struct sabuf_owner *o, struct wait_queue_entry *wqe);
+void sabuf_owner_exiting_wake(void);
 int sabuf_robust_init(void);
 void sabuf_robust_exit(void);
 extern unsigned int sabuf_max_user_owners;
