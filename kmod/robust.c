@@ -45,7 +45,10 @@
  * The reaper (a work item) then wakes the sleepers (again), takes the
  * thread's TID and ids out of the registries and uncharges
  * max_user_owners, so an exit costs what that thread holds, never what
- * others registered.
+ * others registered. Besides, the teardown of a sabuf mapping in an
+ * exiting process's exit_mmap() wakes that thread's sleepers a little
+ * earlier (sabuf_owner_exiting_wake(), from mmap.c): on 6.1 the exit
+ * tracepoint comes only after exit_mm().
  *
  * Objects and locks:
  *  - struct sabuf_life: one per registered thread, keyed by its global TID
