@@ -97,18 +97,30 @@ static u32 sabuf_name_hash_of(const struct ipc_namespace *ns, const char *name)
 	return jhash(name, strlen(name), hash_ptr((void *)ns, 32));
 }
 
-/* Copy in and check a name: 1..SABUF_NAME_MAX bytes, no '/', not . or .. */
-static int sabuf_name_in(char *name, u64 uname)
+/*
+ * Copy in and check a name (1..SABUF_NAME_MAX bytes, no '/', not . or ..)
+ * into a buffer of its own that the caller kfree()s; or ERR_PTR(-EFAULT,
+ * -ENAMETOOLONG, -EINVAL, -ENOMEM). Freed before the ioctl returns, so not
+ * charged to the caller's memcg.
+ */
+static char *sabuf_name_in(u64 uname)
 {
-	long len = strncpy_from_user(name, u64_to_user_ptr(uname), SABUF_NAME_MAX + 1);
+	char *name = kmalloc(SABUF_NAME_MAX + 1, GFP_KERNEL);
+	long len;
 
-	if (len < 0)
-		return len;
+	if (!name)
+		return ERR_PTR(-ENOMEM);
+	len = strncpy_from_user(name, u64_to_user_ptr(uname), SABUF_NAME_MAX + 1);
 	if (len > SABUF_NAME_MAX)
-		return -ENAMETOOLONG;
-	if (!len || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
-		return -EINVAL;
-	return 0;
+		len = -ENAMETOOLONG;
+	else if (len == 0 || (len > 0 && (strchr(name, '/') || !strcmp(name, ".") ||
+					  !strcmp(name, ".."))))
+		len = -EINVAL;
+	if (len < 0) {
+		kfree(name);
+		return ERR_PTR(len);
+	}
+	return name;
 }
 
 static struct sabuf_name *sabuf_name_find(struct ipc_namespace *ns, const char *name, u32 hash)
@@ -390,12 +402,9 @@ long sabuf_ioctl_open(const struct sabuf_open *args)
 	ret = sabuf_open_check(args);
 	if (ret)
 		return ret;
-	name = kmalloc(SABUF_NAME_MAX + 1, GFP_KERNEL);
-	if (!name)
-		return -ENOMEM;
-	ret = sabuf_name_in(name, args->name);
-	if (ret)
-		goto out;
+	name = sabuf_name_in(args->name);
+	if (IS_ERR(name))
+		return PTR_ERR(name);
 	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0) {
 		ret = fd;
@@ -424,12 +433,9 @@ long sabuf_ioctl_unlink(const struct sabuf_unlink *args)
 
 	if (args->flags & ~SABUF_UNLINK_FLAGS_VALID || args->reserved)
 		return -EINVAL;
-	name = kmalloc(SABUF_NAME_MAX + 1, GFP_KERNEL);
-	if (!name)
-		return -ENOMEM;
-	ret = sabuf_name_in(name, args->name);
-	if (ret)
-		goto out;
+	name = sabuf_name_in(args->name);
+	if (IS_ERR(name))
+		return PTR_ERR(name);
 	mutex_lock(&sabuf_names_lock);
 	n = sabuf_name_find(ns, name, sabuf_name_hash_of(ns, name));
 	ret = -ENOENT;
@@ -445,7 +451,6 @@ long sabuf_ioctl_unlink(const struct sabuf_unlink *args)
 	sabuf_names_put_dead(&dead);
 	if (buf)
 		sabuf_buffer_put(buf);
-out:
 	kfree(name);
 	return ret;
 }
