@@ -64,6 +64,23 @@ static int new_buffer(struct sabuf_t_buf *b)
 	return sabuf_t_buf_create_map(b, 4096);
 }
 
+/* A new buffer (as new_buffer()) and a waitset on it: 0, or the line that failed. */
+static int new_buffer_and_waitset(struct sabuf_t_buf *b, int *ws)
+{
+	CHECK(new_buffer(b) == 0);
+	CHECK((*ws = ws_create(b->fd)) >= 0);
+	return 0;
+}
+
+/* Take the whole quota (4) with waits on offset 0 of @bfd; the 5th is refused. */
+static int take_whole_quota(int ws, int bfd)
+{
+	for (int i = 0; i < 4; i++)
+		CHECK(ws_add(ws, bfd, 0, 0, i) == 0);
+	CHECK(ws_add(ws, bfd, 0, 0, 4) == -ENOSPC);
+	return 0;
+}
+
 /* Limit 4: two waitsets take two each; a third waitset gets ENOSPC, queuing nothing. */
 static int pending_over_all_waitsets(void)
 {
@@ -99,10 +116,8 @@ static int unread_results_count(void)
 	struct sabuf_t_buf b;
 	int ws;
 
-	CHECK(new_buffer(&b) == 0);
-	CHECK((ws = ws_create(b.fd)) >= 0);
-	for (int i = 0; i < 4; i++)
-		CHECK(ws_add(ws, b.fd, 0, 0, i) == 0);
+	CHECK(new_buffer_and_waitset(&b, &ws) == 0);
+	CHECK(take_whole_quota(ws, b.fd) == 0);
 	CHECK(sabuf_t_notify(b.fd, 0, SABUF_NOTIFY_ALL) == 4);
 	CHECK(ws_add(ws, b.fd, 0, 0, 9) == -ENOSPC);
 	CHECK(sabuf_t_counter(&b, 0) == 0);
@@ -143,8 +158,7 @@ static int settled_at_once_costs_nothing(void)
 	struct sabuf_t_buf b;
 	int ws;
 
-	CHECK(new_buffer(&b) == 0);
-	CHECK((ws = ws_create(b.fd)) >= 0);
+	CHECK(new_buffer_and_waitset(&b, &ws) == 0);
 	*sabuf_t_u32(&b, 4) = 1;
 	for (int i = 0; i < 10; i++)
 		CHECK(ws_add(ws, b.fd, 4, 0, i) == -EAGAIN);
@@ -152,9 +166,7 @@ static int settled_at_once_costs_nothing(void)
 					.wait = sabuf_t_wait_args(4, 0, 0, 0) };
 	for (int i = 0; i < 10; i++)
 		CHECK(sabuf_t_ioctl(ws, SABUF_IOC_WAITSET_ADD, &a) == -ETIMEDOUT);
-	for (int i = 0; i < 4; i++)
-		CHECK(ws_add(ws, b.fd, 0, 0, i) == 0);
-	CHECK(ws_add(ws, b.fd, 0, 0, 4) == -ENOSPC);
+	CHECK(take_whole_quota(ws, b.fd) == 0);
 	close(ws);
 	sabuf_t_buf_free(&b);
 	return 0;
@@ -166,12 +178,8 @@ static int fill_quota(void)
 	struct sabuf_t_buf b;
 	int ws;
 
-	CHECK(new_buffer(&b) == 0);
-	CHECK((ws = ws_create(b.fd)) >= 0);
-	for (int i = 0; i < 4; i++)
-		CHECK(ws_add(ws, b.fd, 0, 0, i) == 0);
-	CHECK(ws_add(ws, b.fd, 0, 0, 4) == -ENOSPC);
-	return 0;
+	CHECK(new_buffer_and_waitset(&b, &ws) == 0);
+	return take_whole_quota(ws, b.fd);
 }
 
 /* As OTHER_UID: fill the quota, say so on @fd, hold it until killed. */
@@ -199,10 +207,8 @@ static int lowered_below_what_is_held(void)
 	struct sabuf_t_buf b;
 	int ws;
 
-	CHECK(new_buffer(&b) == 0);
-	CHECK((ws = ws_create(b.fd)) >= 0);
-	for (int i = 0; i < 4; i++)
-		CHECK(ws_add(ws, b.fd, 0, 0, i) == 0);
+	CHECK(new_buffer_and_waitset(&b, &ws) == 0);
+	CHECK(take_whole_quota(ws, b.fd) == 0);
 	CHECK(sabuf_t_param_write("max_user_waits", 2) == 0);
 	CHECK(ws_add(ws, b.fd, 0, 0, 9) == -ENOSPC);
 	CHECK(ws_cancel(ws, 0) == 0 && ws_cancel(ws, 1) == 0);
