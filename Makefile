@@ -96,7 +96,8 @@ submake = @if [ -f $(1)/Makefile ]; then \
 	fi
 
 .PHONY: all deps module kselftest lib cli selftests selftests-lib examples \
-	check check-debug check-rt check-kernel check-kernels check-compilers kernel-deps module-for module-debug demo bench install install-built uninstall modules_install clean
+	check check-debug check-rt check-kernel check-kernels check-compilers kernel-deps module-for module-debug demo bench install install-built uninstall modules_install clean \
+	check-module-sig
 
 all: module lib cli selftests selftests-lib examples
 
@@ -193,6 +194,13 @@ check: all | $(NEED_DEPS)
 # The same suite on the debug kernel (KASAN, lockdep, kmemleak, UBSAN, ...).
 check-debug: all module-debug
 	@tools/sabuf-check --debug-kernel $(T)
+
+# A kernel that enforces module signatures (the debug kernel, booted with
+# module.sig_enforce=1): the module signed by make install SIGN_KEY=...
+# loads, an unsigned one and one signed by an untrusted key are refused
+# (tools/check-module-sig; also part of a full make check-debug).
+check-module-sig: all module-debug
+	@tools/check-module-sig
 
 # ... and on Debian's PREEMPT_RT kernel (installed on first use).
 check-rt: all
