@@ -10,7 +10,11 @@
 #   make check T=wait_test    only the named test binaries (space-separated)
 #   make check-debug  the same on the debug kernel (KASAN, lockdep, kmemleak,
 #                     UBSAN, fault injection; tools/debug-kernel/, built once
-#                     in ~10 min and cached in ~/.cache/sabuf)
+#                     in ~10 min and cached in ~/.cache/sabuf); a full run
+#                     includes make check-module-sig
+#   make check-module-sig  the debug kernel booted with module.sig_enforce=1:
+#                     the module signed by make install SIGN_KEY=... loads,
+#                     unsigned or foreign-signed ones are refused (one VM boot)
 #   make check-rt     the same on Debian's PREEMPT_RT kernel
 #   make check-kernels  the same on every supported kernel: Debian 12's stock
 #                     and PREEMPT_RT, the debug build, Debian 13's 6.12 and
@@ -57,7 +61,7 @@ UAPI     := $(CURDIR)/uapi
 
 # The goals that install their packages and boot the VM (or need its kernel).
 VM_GOALS := deps demo check check-debug check-rt check-kernel check-kernels \
-	check-node kernel-deps module-for module-debug \
+	check-node check-module-sig kernel-deps module-for module-debug \
 	bench bench-node stress stress-debug check-deb check-compilers check-arm64
 # The goals that install onto this machine: for the running kernel.
 INSTALL_GOALS := install install-built uninstall modules_install
@@ -96,7 +100,8 @@ submake = @if [ -f $(1)/Makefile ]; then \
 	fi
 
 .PHONY: all deps module kselftest lib cli selftests selftests-lib examples \
-	check check-debug check-rt check-kernel check-kernels check-compilers kernel-deps module-for module-debug demo bench install install-built uninstall modules_install clean
+	check check-debug check-rt check-kernel check-kernels check-compilers kernel-deps module-for module-debug demo bench install install-built uninstall modules_install clean \
+	check-module-sig
 
 all: module lib cli selftests selftests-lib examples
 
@@ -193,6 +198,13 @@ check: all | $(NEED_DEPS)
 # The same suite on the debug kernel (KASAN, lockdep, kmemleak, UBSAN, ...).
 check-debug: all module-debug
 	@tools/sabuf-check --debug-kernel $(T)
+
+# A kernel that enforces module signatures (the debug kernel, booted with
+# module.sig_enforce=1): the module signed by make install SIGN_KEY=...
+# loads, an unsigned one and one signed by an untrusted key are refused
+# (tools/check-module-sig; also part of a full make check-debug).
+check-module-sig: all module-debug
+	@tools/check-module-sig
 
 # ... and on Debian's PREEMPT_RT kernel (installed on first use).
 check-rt: all
