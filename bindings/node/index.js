@@ -209,7 +209,7 @@ function unlinkNamed(name) {
 
 // ---- Mutex: libsabuf's robust sabuf_mutex_t, shared with C ----
 
-const { EOWNERDEAD, EBUSY } = require('os').constants.errno;
+const { EOWNERDEAD, EBUSY } = native.errnos;   // os.constants.errno has no EOWNERDEAD
 const MUTEX_BYTES = 4;                  // sizeof (and alignment of) sabuf_mutex_t: one int32
 
 // The Error of a failed mutex call, as Node's system errors (code, errno,

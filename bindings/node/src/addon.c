@@ -15,6 +15,9 @@
  *                               at once, as libsabuf's sabuf_wait*_async said) |
  *                               Promise<'ok' | 'timed-out'>
  *   notify(h, off, count)       -> number woken
+ *   open, unlink                   named buffers
+ *   mutexLock, mutexTryLock, mutexUnlock, mutexConsistent, mutexLockAsync,
+ *   errnoError                     sabuf.Mutex (see "Mutex" below)
  *
  * h is a handle on one mapping of one buffer (struct buf), off a byte
  * offset in it (in range and aligned: index.js made sure), v a Number (an
@@ -715,7 +718,10 @@ static int waitset_get(struct env_state *es)
 		goto fail;
 	}
 	es->poll->data = es;
-	uv_unref((uv_handle_t *)es->poll);	/* pending_changed() refs it */
+	/* ref'ed while something is pending (pending_changed() keeps it so): a
+	 * lockAsync counts itself pending before it makes the waitset */
+	if (es->npending == 0)
+		uv_unref((uv_handle_t *)es->poll);
 	ret = uv_poll_start(es->poll, UV_READABLE, on_readable);
 	if (ret < 0) {
 		uv_close((uv_handle_t *)es->poll, poll_closed);
@@ -1341,6 +1347,26 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */)
 	}
 	CHECK(env, napi_set_instance_data(env, es, NULL, NULL));
 	CHECK(env, napi_add_env_cleanup_hook(env, env_cleanup, es));
+
+	/* errno values index.js needs and os.constants.errno lacks (EOWNERDEAD) */
+	static const struct {
+		const char *name;
+		int value;
+	} errnos[] = {
+		{ "EOWNERDEAD", EOWNERDEAD },
+		{ "ENOTRECOVERABLE", ENOTRECOVERABLE },
+		{ "EBUSY", EBUSY },
+	};
+	napi_value table;
+
+	CHECK(env, napi_create_object(env, &table));
+	for (size_t i = 0; i < sizeof(errnos) / sizeof(errnos[0]); i++) {
+		napi_value v;
+
+		CHECK(env, napi_create_int32(env, errnos[i].value, &v));
+		CHECK(env, napi_set_named_property(env, table, errnos[i].name, v));
+	}
+	CHECK(env, napi_set_named_property(env, exports, "errnos", table));
 
 	for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++) {
 		napi_value f;
