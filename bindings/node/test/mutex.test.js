@@ -104,13 +104,16 @@ test('C and JavaScript lock the same word', async () => {
   assert.strictEqual(await cpeer(sab, 'unlock', '0').done, 'EPERM');
   m.unlock();
   assert.strictEqual(await cpeer(sab, 'trylock', '0').done, '0');
-  // C holds it for a while: tryLock is false, unlock is EPERM, lockAsync
-  // resolves once C unlocks
-  const c = cpeer(sab, 'lock', '0', '400');
+  // C holds it until int32[2] is set: tryLock is false, unlock is EPERM,
+  // lockAsync resolves once C unlocks
+  const c = cpeer(sab, 'lockwait', '0', '2');
   await until(c, 'locked');
   assert.strictEqual(m.tryLock(), false);
   assert.throws(() => m.unlock(), isError('EPERM'));
-  await m.lockAsync();
+  const p = m.lockAsync();
+  await sleep(100);
+  Atomics.store(i32, 2, 1);
+  await p;
   assert.strictEqual(await c.done, '0 0');                            // C unlocked before we got it
   m.unlock();
   // and a C locker blocked while JavaScript holds it
@@ -263,8 +266,8 @@ test('lockAsync: this thread\'s calls in order, FIFO with other processes\' lock
   assert.ok(ticks >= 5, `the event loop ran while lockAsync waited (${ticks} ticks)`);
   m.unlock();
 
-  // a C holder for 1.5 s: the loop keeps running, no thread is added
-  const c = cpeer(sab, 'lock', '0', '1500');
+  // a C holder until int32[4] is set: the loop keeps running, no thread is added
+  const c = cpeer(sab, 'lockwait', '0', '4');
   await until(c, 'locked');
   ticks = 0;
   const t2 = setInterval(() => { ticks++; }, 10);
@@ -273,6 +276,7 @@ test('lockAsync: this thread\'s calls in order, FIFO with other processes\' lock
   await sleep(200);
   assert.strictEqual(acquired, false, 'C still holds it');
   assert.ok(ticks >= 5, `the event loop ran while lockAsync waited (${ticks} ticks)`);
+  Atomics.store(i32, 4, 1);
   await p2;
   clearInterval(t2);
   assert.ok(threadCount() <= threads + 1, 'no thread per lockAsync');
@@ -284,10 +288,13 @@ test('lock() while this thread has a lockAsync pending on the same mutex: lock f
   const sab = sabuf.create(16);
   const i32 = new Int32Array(sab);
   const m = new sabuf.Mutex(i32, 0);
-  const c = cpeer(sab, 'lock', '0', '500');
+  const c = cpeer(sab, 'lockwait', '0', '2');
   await until(c, 'locked');
   let acquired = false;
   const p = m.lockAsync().then(() => { acquired = true; });
+  // C lets go 500 ms from now (a Worker sets its flag while this thread sleeps)
+  const setter = new Worker(`const { workerData } = require('worker_threads');
+    setTimeout(() => Atomics.store(new Int32Array(workerData), 2, 1), 500);`, { eval: true, workerData: sab });
   // the lockAsync's wait is older, but this thread cannot serve it while it
   // sleeps in lock(): lock() takes it out of the queue, then puts it back
   m.lock();
@@ -300,17 +307,19 @@ test('lock() while this thread has a lockAsync pending on the same mutex: lock f
   m.unlock();
   assert.strictEqual(Atomics.load(i32, 0), 0);
   assert.strictEqual(await c.done, '0 0');
+  await setter.terminate();
 });
 
 test('a pending lockAsync keeps the process alive, and it exits once served', async () => {
   const sab = sabuf.create(16);
-  const c = cpeer(sab, 'lock', '0', '4000');
-  await until(c, 'locked');
+  const m = new sabuf.Mutex(new Int32Array(sab), 0);
+  m.lock();
   const w = node(sab, 'mlockAsync', '0');   // nothing else keeps its loop alive
   await until(w, 'pending');
-  assert.strictEqual(c.exitCode, null, 'C still holds it: the lockAsync is pending');
+  await sleep(300);
+  assert.strictEqual(w.exitCode, null, 'alive while its lockAsync is pending');
+  m.unlock();
   assert.strictEqual(await w.done, '0 0');
-  assert.strictEqual(await c.done, '0 0');
 });
 
 test('Workers: the owner is a thread', async () => {
