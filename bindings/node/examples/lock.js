@@ -71,9 +71,10 @@ Promise.all([watch(), ...children]).then(([seen, ...codes]) => {
   const expected = WORKERS * ITERATIONS;
   console.log(`main process: ${seen.snapshots} snapshots under lockAsync, ` +
               `${seen.consistent === seen.snapshots ? 'all' : 'NOT all'} consistent`);
-  console.log('Expected:', expected);
-  console.log('Actual:', finalValue);
-  console.log('Match:', finalValue === expected ? '✓' : '✗');
+  // strings, not numbers: console.log colours numbers on a terminal
+  console.log(`Expected: ${expected}`);
+  console.log(`Actual: ${finalValue}`);
+  console.log(`Match: ${finalValue === expected ? '✓' : '✗'}`);
   process.exitCode = finalValue === expected && seen.consistent === seen.snapshots &&
     codes.every((c) => c === 0) ? 0 : 1;
 });
