@@ -8,6 +8,7 @@ export type WaitableArray = sabuf.WaitableArray;
 export type WaitAsyncResult = sabuf.WaitAsyncResult;
 export type SystemError = sabuf.SystemError;
 export type OpenOptions = sabuf.OpenOptions;
+export type OwnerDeadError = sabuf.OwnerDeadError;
 
 export declare const create: typeof sabuf.create;
 export declare const attach: typeof sabuf.attach;
@@ -17,5 +18,7 @@ export declare const waitAsync: typeof sabuf.waitAsync;
 export declare const notify: typeof sabuf.notify;
 export declare const open: typeof sabuf.open;
 export declare const unlink: typeof sabuf.unlink;
+export declare const Mutex: typeof sabuf.Mutex;
+export type Mutex = sabuf.Mutex;
 
 export default sabuf;

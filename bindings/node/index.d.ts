@@ -75,6 +75,46 @@ declare namespace sabuf {
 
   /** Remove a name at once; holders keep their buffer (code 'ENOENT', 'EPERM'). */
   function unlink(name: string): void;
+
+  /**
+   * The Error of a mutex call that found its last holder dead: the caller
+   * holds the mutex now. Repair the data it guards, then call consistent()
+   * (or unlock() without it, which makes the mutex unusable:
+   * 'ENOTRECOVERABLE' for every later locker).
+   */
+  interface OwnerDeadError extends SystemError {
+    code: 'EOWNERDEAD';
+    /** The mutex's consistent(). */
+    consistent(): void;
+  }
+
+  /**
+   * A robust cross-process mutex: libsabuf's sabuf_mutex_t in
+   * int32Array[index] (one 32-bit word, so every index is aligned), on a
+   * buffer from create(), attach() or open(); C programs lock the same word
+   * with sabuf_mutex_lock(3). Held by a thread (the main thread, a Worker);
+   * if that thread or its process ends holding it, the next locker gets it
+   * with an OwnerDeadError. Errors are SystemErrors: 'EOWNERDEAD',
+   * 'ENOTRECOVERABLE', 'EDEADLK', 'EPERM', 'EBADF' (a read-only handle).
+   */
+  class Mutex {
+    /** TypeError unless an Int32Array on a sabuf buffer; RangeError for an index out of range. */
+    constructor(int32Array: Int32Array, index?: number);
+    /** Blocks until this thread holds it; throws OwnerDeadError (then held), 'EDEADLK', 'ENOTRECOVERABLE'. */
+    lock(): void;
+    /** true: now held; false: held already (by this thread too). Throws OwnerDeadError (then held). */
+    tryLock(): boolean;
+    /** Throws 'EPERM' when this thread does not hold it. */
+    unlock(): void;
+    /** After an OwnerDeadError, once the data is repaired; 'EINVAL' otherwise. */
+    consistent(): void;
+    /**
+     * Resolves once this thread holds it, the event loop free meanwhile;
+     * rejects with OwnerDeadError (then held), 'ENOTRECOVERABLE'. While this
+     * thread holds it, waits for this thread's unlock.
+     */
+    lockAsync(): Promise<void>;
+  }
 }
 
 export = sabuf;

@@ -207,6 +207,89 @@ function unlinkNamed(name) {
   native.unlink(name);
 }
 
+// ---- Mutex: libsabuf's robust sabuf_mutex_t, shared with C ----
+
+const { EOWNERDEAD, EBUSY } = native.errnos;   // os.constants.errno has no EOWNERDEAD
+const MUTEX_BYTES = 4;                  // sizeof (and alignment of) sabuf_mutex_t: one int32
+
+// The Error of a failed mutex call, as Node's system errors (code, errno,
+// syscall); an owner-dead one carries consistent(): the caller holds the
+// mutex and, once the data it guards is repaired, calls it.
+function mutexError(mutex, r, syscall) {
+  const err = native.errnoError(-r, syscall);
+  if (r === -EOWNERDEAD) err.consistent = () => mutex.consistent();
+  return err;
+}
+
+/**
+ * A robust cross-process mutex: libsabuf's sabuf_mutex_t in the element
+ * int32Array[index] of a sabuf SharedArrayBuffer (C programs lock the same
+ * word with sabuf_mutex_lock(3)). Held by a thread (the main thread, a
+ * Worker); if that thread or its process ends holding it, the next locker
+ * gets it with an Error whose code is 'EOWNERDEAD' and which has consistent().
+ */
+class Mutex {
+  #h;
+  #off;
+  #buffer;                              // keeps the mapping alive
+
+  constructor(int32Array, index) {
+    const name = typeof int32Array === 'object' && int32Array !== null ? taName(int32Array) : undefined;
+    if (name !== 'Int32Array') {
+      throw new TypeError('sabuf.Mutex: the first argument must be an Int32Array' + (name ? `, not a ${name}` : ''));
+    }
+    const h = sabufHandle(int32Array, 'Mutex');
+    const i = atomicAccess(int32Array, index);
+    const off = taByteOffset(int32Array) + i * 4;
+    // an Int32Array's elements are 4-aligned: every index is a sabuf_mutex_t's place
+    if (off % MUTEX_BYTES !== 0) throw new RangeError(`sabuf.Mutex: byte offset ${off} is not a multiple of ${MUTEX_BYTES}`);
+    this.#h = h;
+    this.#off = off;
+    this.#buffer = taBuffer(int32Array);
+  }
+
+  /** Blocks until this thread holds it (as sabuf.wait may block); throws EOWNERDEAD (held), EDEADLK, ENOTRECOVERABLE, EBADF. */
+  lock() {
+    const r = native.mutexLock(this.#h, this.#off);
+    if (r !== 0) throw mutexError(this, r, 'sabuf_mutex_lock');
+  }
+
+  /** true: now held; false: held by someone (this thread included); throws EOWNERDEAD (held), ENOTRECOVERABLE, EBADF. */
+  tryLock() {
+    const r = native.mutexTryLock(this.#h, this.#off);
+    if (r === 0) return true;
+    if (r === -EBUSY) return false;
+    throw mutexError(this, r, 'sabuf_mutex_trylock');
+  }
+
+  /** Releases it; throws EPERM when this thread does not hold it. */
+  unlock() {
+    const r = native.mutexUnlock(this.#h, this.#off);
+    if (r !== 0) throw mutexError(this, r, 'sabuf_mutex_unlock');
+  }
+
+  /** After EOWNERDEAD, once the data is repaired; throws EINVAL otherwise. */
+  consistent() {
+    const r = native.mutexConsistent(this.#h, this.#off);
+    if (r !== 0) throw mutexError(this, r, 'sabuf_mutex_consistent');
+  }
+
+  /**
+   * A Promise that resolves once this thread holds it, the event loop free
+   * meanwhile (a wait on the environment's waitset, as waitAsync's); rejects
+   * with EOWNERDEAD (then held), ENOTRECOVERABLE, EBADF. While this thread
+   * holds it, it waits for this thread's unlock; this thread's lockAsyncs
+   * are served in call order.
+   */
+  lockAsync() {
+    const r = native.mutexLockAsync(this.#h, this.#off);
+    if (typeof r === 'number') return r === 0 ? Promise.resolve() : Promise.reject(mutexError(this, r, 'sabuf_mutex_lock'));
+    return r.then((x) => {
+      if (x !== 0) throw mutexError(this, x, 'sabuf_mutex_lock');
+    });
+  }
+}
+
 module.exports = {
   /** A new SharedArrayBuffer of byteLength zero-filled bytes on a /dev/sabuf buffer. */
   create(byteLength) {
@@ -256,6 +339,9 @@ module.exports = {
   waitAsync(ta, index, value, timeout) {
     return doWait(ta, index, value, timeout, false);
   },
+
+  /** A robust cross-process mutex on int32Array[index], the same word as a C sabuf_mutex_t. */
+  Mutex,
 
   /** Atomics.notify: wakes up to count (default: all) waiters of ta[index], in FIFO order, in every process. */
   notify(ta, index, count) {

@@ -4,5 +4,5 @@
 // index.js; there is one addon and one set of wait queues either way.
 import sabuf from './index.js';
 
-export const { create, attach, fd, wait, waitAsync, notify, open, unlink } = sabuf;
+export const { create, attach, fd, wait, waitAsync, notify, open, unlink, Mutex } = sabuf;
 export default sabuf;

@@ -15,6 +15,9 @@
  *                               at once, as libsabuf's sabuf_wait*_async said) |
  *                               Promise<'ok' | 'timed-out'>
  *   notify(h, off, count)       -> number woken
+ *   open, unlink                   named buffers
+ *   mutexLock, mutexTryLock, mutexUnlock, mutexConsistent, mutexLockAsync,
+ *   errnoError                     sabuf.Mutex (see "Mutex" below)
  *
  * h is a handle on one mapping of one buffer (struct buf), off a byte
  * offset in it (in range and aligned: index.js made sure), v a Number (an
@@ -110,12 +113,19 @@ static const char *errno_code(int err)
 	case EEXIST: return "EEXIST";
 	case ENAMETOOLONG: return "ENAMETOOLONG";
 	case EOPNOTSUPP: return "EOPNOTSUPP";
+	case EOWNERDEAD: return "EOWNERDEAD";
+	case ENOTRECOVERABLE: return "ENOTRECOVERABLE";
+	case EDEADLK: return "EDEADLK";
+	case EBUSY: return "EBUSY";
+	case ETIMEDOUT: return "ETIMEDOUT";
+	case ENOSPC: return "ENOSPC";
 	default: return "EIO";
 	}
 }
 
-/* An Error like Node's system errors: .code 'EBADF', .errno -9, .syscall. */
-static void throw_errno(napi_env env, int err, const char *syscall)
+/* An Error like Node's system errors: .code 'EBADF', .errno -9, .syscall;
+ * NULL (an exception pending) when even that failed. */
+static napi_value errno_error(napi_env env, int err, const char *syscall)
 {
 	napi_value msg, code, error, num, sc;
 	char text[256];
@@ -127,11 +137,19 @@ static void throw_errno(napi_env env, int err, const char *syscall)
 	    napi_create_int32(env, -err, &num) != napi_ok ||
 	    napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &sc) != napi_ok) {
 		napi_throw_error(env, errno_code(err), text);
-		return;
+		return NULL;
 	}
 	napi_set_named_property(env, error, "errno", num);
 	napi_set_named_property(env, error, "syscall", sc);
-	napi_throw(env, error);
+	return error;
+}
+
+static void throw_errno(napi_env env, int err, const char *syscall)
+{
+	napi_value error = errno_error(env, err, syscall);
+
+	if (error)
+		napi_throw(env, error);
 }
 
 /* ---- timeouts ------------------------------------------------------------ */
@@ -505,9 +523,12 @@ static napi_value js_notify(napi_env env, napi_callback_info info)
  * a promise may still settle; timeouts are the kernel's (the waitset's
  * hrtimers). Everything here runs on the environment's own thread.
  */
+struct lockq;
+
 struct slot {
-	napi_deferred deferred;		/* NULL: free */
-	struct buf *b;			/* a reference, while pending */
+	napi_deferred deferred;		/* a waitAsync's promise */
+	struct lockq *lq;		/* or a lockAsync's wait (Mutex below); both NULL: free */
+	struct buf *b;			/* a reference, while a waitAsync is pending */
 	uint32_t gen;
 	uint32_t next_free;
 };
@@ -522,7 +543,9 @@ struct env_state {
 	napi_async_context actx;	/* for the callback scope of the settles */
 	struct slot *slots;
 	uint32_t nslots, free_head;
-	unsigned int npending;
+	unsigned int npending;		/* waitAsyncs and lockAsyncs pending */
+	struct lockq *lockqs;		/* the Mutex words with a lockAsync pending */
+	uv_timer_t *lock_timer;		/* checks their holders (Mutex below) */
 	bool closing;
 };
 
@@ -559,6 +582,7 @@ static uint32_t slot_alloc(struct env_state *es)
 			return NO_SLOT;
 		for (i = es->nslots; i < n; i++) {
 			s[i].deferred = NULL;
+			s[i].lq = NULL;
 			s[i].b = NULL;
 			s[i].gen = 0;
 			s[i].next_free = i + 1 < n ? i + 1 : NO_SLOT;
@@ -581,6 +605,7 @@ static void slot_free(struct env_state *es, uint32_t i)
 		buf_put(s->b);
 	s->b = NULL;
 	s->deferred = NULL;
+	s->lq = NULL;
 	s->next_free = es->free_head;
 	es->free_head = i;
 }
@@ -589,6 +614,8 @@ static uint64_t tag_of(struct env_state *es, uint32_t i)
 {
 	return (uint64_t)es->slots[i].gen << 32 | i;
 }
+
+static void lock_woken(struct env_state *es, struct lockq *lq);
 
 static void settle_one(struct env_state *es, uint64_t tag, int result)
 {
@@ -600,8 +627,14 @@ static void settle_one(struct env_state *es, uint64_t tag, int result)
 	if (i >= es->nslots)
 		return;
 	s = &es->slots[i];
-	if (!s->deferred || s->gen != (uint32_t)(tag >> 32))
+	if (s->gen != (uint32_t)(tag >> 32))
 		return;			/* not ours (any more) */
+	if (s->lq) {
+		lock_woken(es, s->lq);	/* a lockAsync: attempt again */
+		return;
+	}
+	if (!s->deferred)
+		return;			/* freed */
 	/* a promise of waitAsync settles "ok" or "timed-out" only */
 	str = result == SABUF_TIMED_OUT ? "timed-out" : "ok";
 	if (napi_create_string_utf8(es->env, str, NAPI_AUTO_LENGTH, &value) == napi_ok)
@@ -610,34 +643,52 @@ static void settle_one(struct env_state *es, uint64_t tag, int result)
 	pending_changed(es, -1);
 }
 
+/* A scope for settling promises from the event loop. Resolving runs
+ * nothing yet: the promise reactions (and process.nextTick callbacks) run
+ * as the callback scope closes, as after any callback. */
+struct js_scope {
+	napi_handle_scope hs;
+	napi_callback_scope cs;
+};
+
+static bool js_scope_open(struct env_state *es, struct js_scope *sc)
+{
+	napi_value resource;
+
+	if (napi_open_handle_scope(es->env, &sc->hs) != napi_ok)
+		return false;
+	if (napi_create_object(es->env, &resource) != napi_ok ||
+	    napi_open_callback_scope(es->env, resource, es->actx, &sc->cs) != napi_ok) {
+		napi_close_handle_scope(es->env, sc->hs);
+		return false;
+	}
+	return true;
+}
+
+static void js_scope_close(struct env_state *es, struct js_scope *sc)
+{
+	napi_close_callback_scope(es->env, sc->cs);
+	napi_close_handle_scope(es->env, sc->hs);
+}
+
 /* The event loop: the waitset's fd is readable, settled waits are ready. */
 static void on_readable(uv_poll_t *handle, int status, int events)
 {
 	struct env_state *es = handle->data;
-	napi_handle_scope hs;
-	napi_callback_scope cs;
-	napi_value resource;
+	struct js_scope sc;
 	uint64_t tag;
 	int result, ret;
 
 	(void)events;
 	if (status < 0 || es->closing)
 		return;
-	if (napi_open_handle_scope(es->env, &hs) != napi_ok)
+	if (!js_scope_open(es, &sc))
 		return;
-	/* Resolving runs nothing yet: the promise reactions (and process.nextTick
-	 * callbacks) run as this callback scope closes, as after any callback. */
-	if (napi_create_object(es->env, &resource) != napi_ok ||
-	    napi_open_callback_scope(es->env, resource, es->actx, &cs) != napi_ok) {
-		napi_close_handle_scope(es->env, hs);
-		return;
-	}
 	while ((ret = sabuf_waitset_next(es->ws, &tag, &result, 0)) > 0)
 		settle_one(es, tag, result);
 	if (ret < 0 && ret != -EINTR && ret != -EAGAIN)
 		fprintf(stderr, "sabuf.waitAsync: sabuf_waitset_next: %s\n", strerror(-ret));
-	napi_close_callback_scope(es->env, cs);
-	napi_close_handle_scope(es->env, hs);
+	js_scope_close(es, &sc);
 }
 
 /* The environment's waitset and its poll handle, made on first use: 0 or -errno. */
@@ -667,7 +718,10 @@ static int waitset_get(struct env_state *es)
 		goto fail;
 	}
 	es->poll->data = es;
-	uv_unref((uv_handle_t *)es->poll);	/* pending_changed() refs it */
+	/* ref'ed while something is pending (pending_changed() keeps it so): a
+	 * lockAsync counts itself pending before it makes the waitset */
+	if (es->npending == 0)
+		uv_unref((uv_handle_t *)es->poll);
 	ret = uv_poll_start(es->poll, UV_READABLE, on_readable);
 	if (ret < 0) {
 		uv_close((uv_handle_t *)es->poll, poll_closed);
@@ -750,6 +804,405 @@ static napi_value js_wait_async(napi_env env, napi_callback_info info)
 	return promise;
 }
 
+/* ---- Mutex ---------------------------------------------------------------- */
+
+/*
+ * sabuf.Mutex: libsabuf's sabuf_mutex_t (robust and error-checking, one
+ * 32-bit word) at a byte offset of a buffer, so that C and JavaScript lock
+ * the same word. lock(), tryLock(), unlock() and consistent() are the
+ * libsabuf calls, made on the calling thread, whose owner id is that
+ * thread's (the main thread's, a Worker's), as in C.
+ *
+ *   mutexLock(h, off)       -> 0 | -errno  (-EOWNERDEAD: held, repair)
+ *   mutexTryLock(h, off)    -> 0 | -EBUSY | -errno
+ *   mutexUnlock(h, off)     -> 0 | -EPERM | -errno
+ *   mutexConsistent(h, off) -> 0 | -EINVAL | -errno
+ *   mutexLockAsync(h, off)  -> 0 | -errno, settled at once, or Promise<0 | -errno>
+ *   errnoError(errno, syscall) -> an Error with code, errno and syscall
+ *
+ * lockAsync never blocks the thread. An attempt is sabuf_mutex_timedlock()
+ * with a timeout of 0: 0 or -EOWNERDEAD (acquired), -ETIMEDOUT (busy) or
+ * -EDEADLK (this thread holds it: an async lock then waits for this
+ * thread's unlock, so that several async functions of one thread can take
+ * turns). When busy, an asynchronous wait for the value the word holds is
+ * queued on the environment's waitset, the one waitAsync uses
+ * (sabuf_wait32_async): unlock stores 0 and notifies one waiter whenever
+ * the kernel counts one on the word, which settles it, and the loop
+ * attempts again. A pending lockAsync is so an ordinary waiter of the
+ * word's FIFO queue, in line with C's and every process's lockers.
+ *
+ * The kernel wakes robust sleepers (blocking lockers) at once when the
+ * holder dies, but an asynchronous wait is not one (SABUF_IOC_WAITSET_ADD
+ * takes no SABUF_WAIT_ROBUST). So while a lockAsync waits, a timer of the
+ * loop attempts again every LOCK_CHECK_MS (the attempt asks the kernel
+ * whether the holder is alive), without leaving the queue.
+ *
+ * The pending lockAsyncs of one environment on one word form a FIFO
+ * (struct lockq) of which only the head has a wait in the kernel: an
+ * environment's lockAsyncs are served in call order.
+ */
+#define LOCK_CHECK_MS 100
+#define LOCK_BUSY 1
+/* The word of a mutex made unusable (SABUF_0.2's layout, lib/robust.h). */
+#define MUTEX_NOTRECOVERABLE 0x3fffffff
+
+struct lock_req {
+	struct lock_req *next;
+	napi_deferred deferred;
+};
+
+struct lockq {
+	struct lockq *next;		/* es->lockqs */
+	struct buf *b;			/* a reference */
+	int32_t *word;			/* the sabuf_mutex_t */
+	struct lock_req *head, *tail;
+	uint32_t slot;			/* the head's wait in the waitset, or NO_SLOT */
+};
+
+static sabuf_mutex_t *mutex_at(int32_t *word)
+{
+	return (sabuf_mutex_t *)(void *)word;	/* a struct of that one int32_t */
+}
+
+/* 0 or -EOWNERDEAD: acquired; LOCK_BUSY: wait; else -errno */
+static int lock_attempt(struct buf *b, int32_t *word)
+{
+	int ret = sabuf_mutex_timedlock(b->sb, mutex_at(word), 0);
+
+	if (ret == -ETIMEDOUT || ret == -EDEADLK)
+		return LOCK_BUSY;
+	return ret;
+}
+
+/* Settle the head's promise with result (an int, index.js makes it an Error). */
+static void lock_complete(struct env_state *es, struct lockq *lq, int result)
+{
+	struct lock_req *r = lq->head;
+	napi_value v;
+
+	lq->head = r->next;
+	if (!lq->head)
+		lq->tail = NULL;
+	if (napi_create_int32(es->env, result, &v) == napi_ok)
+		napi_resolve_deferred(es->env, r->deferred, v);
+	free(r);
+	pending_changed(es, -1);
+}
+
+static void lockq_free(struct env_state *es, struct lockq *lq)
+{
+	struct lockq **pp;
+
+	for (pp = &es->lockqs; *pp; pp = &(*pp)->next) {
+		if (*pp == lq) {
+			*pp = lq->next;
+			break;
+		}
+	}
+	buf_put(lq->b);
+	free(lq);
+}
+
+static void on_lock_check(uv_timer_t *t);
+
+static void lock_timer_start(struct env_state *es)
+{
+	if (es->closing)
+		return;
+	if (!es->lock_timer) {
+		es->lock_timer = calloc(1, sizeof(*es->lock_timer));
+		if (!es->lock_timer)
+			return;		/* then a dead holder is seen at the next unlock only */
+		uv_timer_init(es->loop, es->lock_timer);
+		es->lock_timer->data = es;
+		uv_unref((uv_handle_t *)es->lock_timer);	/* the poll handle holds the loop */
+	}
+	if (!uv_is_active((uv_handle_t *)es->lock_timer))
+		uv_timer_start(es->lock_timer, on_lock_check, LOCK_CHECK_MS, LOCK_CHECK_MS);
+}
+
+/* The head is busy: queue its wait in the kernel for the value the word
+ * holds. 1: queued; 0: the word changed, attempt again; -errno. */
+static int lockq_wait(struct env_state *es, struct lockq *lq)
+{
+	uint32_t s = (uint32_t)sabuf_load(lq->word), i;
+	int ret;
+
+	if (s == 0 || s == MUTEX_NOTRECOVERABLE)
+		return 0;			/* released (or ruined) since */
+	ret = waitset_get(es);
+	if (ret < 0)
+		return ret;
+	i = slot_alloc(es);
+	if (i == NO_SLOT)
+		return -ENOMEM;
+	es->slots[i].lq = lq;
+	ret = sabuf_wait32_async(es->ws, lq->b->sb, lq->word, (int32_t)s, INT64_MAX,
+				 tag_of(es, i));
+	if (ret == SABUF_PENDING) {
+		lq->slot = i;
+		lock_timer_start(es);
+		return 1;
+	}
+	slot_free(es, i);
+	return ret < 0 ? ret : 0;	/* SABUF_NOT_EQUAL: it changed */
+}
+
+/* Serve the head(s) until one waits in the kernel; frees lq when empty. */
+static void lockq_run(struct env_state *es, struct lockq *lq)
+{
+	while (lq->head && lq->slot == NO_SLOT) {
+		int ret = lock_attempt(lq->b, lq->word);
+
+		if (ret == LOCK_BUSY) {
+			ret = lockq_wait(es, lq);
+			if (ret >= 0)
+				continue;
+		}
+		lock_complete(es, lq, ret);
+	}
+	if (!lq->head)
+		lockq_free(es, lq);
+}
+
+/* The head's wait left the kernel: forget it (a result that is still to
+ * come is ignored: its slot is free). */
+static void lockq_unwait(struct env_state *es, struct lockq *lq)
+{
+	if (lq->slot == NO_SLOT)
+		return;
+	sabuf_waitset_cancel(es->ws, tag_of(es, lq->slot));
+	slot_free(es, lq->slot);
+	lq->slot = NO_SLOT;
+}
+
+/* A notify (an unlock) picked the head's wait. */
+static void lock_woken(struct env_state *es, struct lockq *lq)
+{
+	slot_free(es, lq->slot);
+	lq->slot = NO_SLOT;
+	lockq_run(es, lq);
+}
+
+/* Every LOCK_CHECK_MS while a lockAsync waits: is the holder dead? */
+static void on_lock_check(uv_timer_t *t)
+{
+	struct env_state *es = t->data;
+	struct lockq *lq, *next;
+	struct js_scope sc;
+	bool opened = false;
+
+	if (es->closing)
+		return;
+	for (lq = es->lockqs; lq; lq = next) {
+		int ret;
+
+		next = lq->next;
+		if (lq->slot == NO_SLOT)
+			continue;
+		ret = lock_attempt(lq->b, lq->word);
+		if (ret == LOCK_BUSY)
+			continue;		/* alive: stay in the queue */
+		if (!opened && !(opened = js_scope_open(es, &sc)))
+			return;
+		/* acquired (from a dead holder, or just released), or an error */
+		lockq_unwait(es, lq);
+		lock_complete(es, lq, ret);
+		lockq_run(es, lq);
+	}
+	for (lq = es->lockqs; lq; lq = lq->next)
+		if (lq->slot != NO_SLOT)
+			break;
+	if (!lq)
+		uv_timer_stop(t);
+	if (opened)
+		js_scope_close(es, &sc);
+}
+
+/* (h, off): the mutex's buffer and word; index.js checked off. */
+static napi_value parse_mutex(napi_env env, napi_callback_info info, struct buf **b,
+			      int32_t **word)
+{
+	napi_value argv[2];
+	int64_t off;
+
+	if (!get_args(env, info, 2, argv) || !(*b = handle_of(env, argv[0])))
+		return NULL;
+	CHECK(env, napi_get_value_int64(env, argv[1], &off));
+	if (off < 0 || (uint64_t)off + sizeof(sabuf_mutex_t) > (*b)->len ||
+	    off % _Alignof(sabuf_mutex_t)) {
+		napi_throw_range_error(env, NULL, "sabuf: mutex index out of range");
+		return NULL;
+	}
+	*word = (int32_t *)(void *)((*b)->base + off);
+	return argv[0];
+}
+
+static napi_value js_mutex_lock(napi_env env, napi_callback_info info)
+{
+	struct env_state *es;
+	struct lockq *lq;
+	struct buf *b;
+	int32_t *word;
+	int ret;
+
+	CHECK(env, napi_get_instance_data(env, (void **)&es));
+	if (!parse_mutex(env, info, &b, &word))
+		return NULL;
+	for (lq = es->lockqs; lq; lq = lq->next)
+		if (lq->b == b && lq->word == word)
+			break;
+	/* This thread's own lockAsyncs on the word cannot run while it
+	 * sleeps here: take their wait out of the queue, lest an unlock pick it. */
+	if (lq)
+		lockq_unwait(es, lq);
+	ret = sabuf_mutex_lock(b->sb, mutex_at(word));
+	if (lq)
+		lockq_run(es, lq);
+	return result_int(env, ret);
+}
+
+static napi_value js_mutex_trylock(napi_env env, napi_callback_info info)
+{
+	struct buf *b;
+	int32_t *word;
+
+	if (!parse_mutex(env, info, &b, &word))
+		return NULL;
+	return result_int(env, sabuf_mutex_trylock(b->sb, mutex_at(word)));
+}
+
+static napi_value js_mutex_unlock(napi_env env, napi_callback_info info)
+{
+	struct buf *b;
+	int32_t *word;
+
+	if (!parse_mutex(env, info, &b, &word))
+		return NULL;
+	return result_int(env, sabuf_mutex_unlock(b->sb, mutex_at(word)));
+}
+
+static napi_value js_mutex_consistent(napi_env env, napi_callback_info info)
+{
+	struct buf *b;
+	int32_t *word;
+
+	if (!parse_mutex(env, info, &b, &word))
+		return NULL;
+	return result_int(env, sabuf_mutex_consistent(b->sb, mutex_at(word)));
+}
+
+static napi_value js_mutex_lock_async(napi_env env, napi_callback_info info)
+{
+	struct env_state *es;
+	struct lock_req *r;
+	struct lockq *lq;
+	napi_value promise;
+	struct buf *b;
+	int32_t *word;
+	int ret;
+
+	CHECK(env, napi_get_instance_data(env, (void **)&es));
+	if (!parse_mutex(env, info, &b, &word))
+		return NULL;
+	for (lq = es->lockqs; lq; lq = lq->next)
+		if (lq->b == b && lq->word == word)
+			break;
+	if (!lq) {
+		/* nothing of this thread's ahead: take it now if it can be */
+		ret = lock_attempt(b, word);
+		if (ret != LOCK_BUSY)
+			return result_int(env, ret);
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return result_int(env, -ENOMEM);
+	if (napi_create_promise(env, &r->deferred, &promise) != napi_ok) {
+		free(r);
+		throw_last(env, "napi_create_promise");
+		return NULL;
+	}
+	if (!lq) {
+		lq = calloc(1, sizeof(*lq));
+		if (!lq) {
+			napi_value v;
+
+			if (napi_create_int32(env, -ENOMEM, &v) == napi_ok)
+				napi_resolve_deferred(env, r->deferred, v);
+			free(r);
+			return promise;
+		}
+		lq->b = b;
+		buf_get(b);
+		lq->word = word;
+		lq->slot = NO_SLOT;
+		lq->next = es->lockqs;
+		es->lockqs = lq;
+	}
+	if (lq->tail)
+		lq->tail->next = r;
+	else
+		lq->head = r;
+	lq->tail = r;
+	pending_changed(es, +1);
+	if (lq->head == r && lq->slot == NO_SLOT) {
+		/* the attempt above found it busy: wait (or attempt again) */
+		ret = lockq_wait(es, lq);
+		if (ret < 0)
+			lock_complete(es, lq, ret);
+		if (ret <= 0)
+			lockq_run(es, lq);
+	}
+	return promise;
+}
+
+/* errnoError(errno, syscall): the Error index.js throws for a mutex call. */
+static napi_value js_errno_error(napi_env env, napi_callback_info info)
+{
+	napi_value argv[2];
+	char syscall[64];
+	int32_t err;
+	size_t len;
+
+	if (!get_args(env, info, 2, argv))
+		return NULL;
+	CHECK(env, napi_get_value_int32(env, argv[0], &err));
+	CHECK(env, napi_get_value_string_utf8(env, argv[1], syscall, sizeof(syscall), &len));
+	return errno_error(env, err, syscall);
+}
+
+/* The environment is going away: its lockAsyncs leave the queues. */
+static void lockqs_cleanup(struct env_state *es)
+{
+	struct lockq *lq, *next;
+
+	for (lq = es->lockqs; lq; lq = next) {
+		next = lq->next;
+		if (lq->slot != NO_SLOT && es->ws &&
+		    sabuf_waitset_cancel(es->ws, tag_of(es, lq->slot)) == -ENOENT) {
+			/* an unlock picked this wait, for nothing now: pass its
+			 * wake-up on, lest the next locker sleep on */
+			int ret = sabuf_notify(lq->b->sb, lq->word, 1);
+
+			(void)ret;
+		}
+		while (lq->head) {
+			struct lock_req *r = lq->head;
+
+			lq->head = r->next;
+			free(r);
+		}
+		buf_put(lq->b);
+		free(lq);
+	}
+	es->lockqs = NULL;
+	if (es->lock_timer) {
+		uv_timer_stop(es->lock_timer);
+		uv_close((uv_handle_t *)es->lock_timer, poll_closed);
+		es->lock_timer = NULL;
+	}
+}
+
 /* The environment (the main thread's or a Worker's) is going away: its
  * waits leave the kernel's queues unwoken (the waitset's last close cancels
  * them), its promises are dropped unsettled. */
@@ -758,6 +1211,7 @@ static void env_cleanup(void *arg)
 	struct env_state *es = arg;
 
 	es->closing = true;
+	lockqs_cleanup(es);
 	if (es->poll) {
 		uv_poll_stop(es->poll);
 		uv_close((uv_handle_t *)es->poll, poll_closed);
@@ -871,6 +1325,12 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */)
 		{ "notify", js_notify },
 		{ "open", js_open },
 		{ "unlink", js_unlink },
+		{ "mutexLock", js_mutex_lock },
+		{ "mutexTryLock", js_mutex_trylock },
+		{ "mutexUnlock", js_mutex_unlock },
+		{ "mutexConsistent", js_mutex_consistent },
+		{ "mutexLockAsync", js_mutex_lock_async },
+		{ "errnoError", js_errno_error },
 	};
 	struct env_state *es = calloc(1, sizeof(*es));
 
@@ -887,6 +1347,26 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */)
 	}
 	CHECK(env, napi_set_instance_data(env, es, NULL, NULL));
 	CHECK(env, napi_add_env_cleanup_hook(env, env_cleanup, es));
+
+	/* errno values index.js needs and os.constants.errno lacks (EOWNERDEAD) */
+	static const struct {
+		const char *name;
+		int value;
+	} errnos[] = {
+		{ "EOWNERDEAD", EOWNERDEAD },
+		{ "ENOTRECOVERABLE", ENOTRECOVERABLE },
+		{ "EBUSY", EBUSY },
+	};
+	napi_value table;
+
+	CHECK(env, napi_create_object(env, &table));
+	for (size_t i = 0; i < sizeof(errnos) / sizeof(errnos[0]); i++) {
+		napi_value v;
+
+		CHECK(env, napi_create_int32(env, errnos[i].value, &v));
+		CHECK(env, napi_set_named_property(env, table, errnos[i].name, v));
+	}
+	CHECK(env, napi_set_named_property(env, exports, "errnos", table));
 
 	for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++) {
 		napi_value f;

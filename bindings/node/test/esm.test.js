@@ -20,11 +20,11 @@ const PKG = path.join(__dirname, '..');
 test('import() of the package by name gives require\'s object and its methods as named exports', async () => {
   const esm = await import('sabuf');
   assert.strictEqual(esm.default, sabuf);
-  for (const name of ['create', 'attach', 'fd', 'wait', 'waitAsync', 'notify', 'open', 'unlink']) {
+  for (const name of ['create', 'attach', 'fd', 'wait', 'waitAsync', 'notify', 'open', 'unlink', 'Mutex']) {
     assert.strictEqual(esm[name], sabuf[name], name);
   }
   assert.deepStrictEqual(Object.keys(esm).sort(),
-    ['attach', 'create', 'default', 'fd', 'notify', 'open', 'unlink', 'wait', 'waitAsync']);
+    ['Mutex', 'attach', 'create', 'default', 'fd', 'notify', 'open', 'unlink', 'wait', 'waitAsync']);
 });
 
 test('the exports map: import to index.mjs, require to index.js', () => {

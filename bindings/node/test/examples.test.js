@@ -58,6 +58,11 @@ const checks = {
     assert.match(out, /^both done \(exit codes 0 0\)$/m);
     assert.match(out, /^the name is gone$/m);
   },
+  'lock.js': async () => {
+    const out = await run('lock.js');
+    assert.match(out, /^main process: [1-9]\d* snapshots under lockAsync, all consistent$/m);
+    assert.match(out, /\nExpected: 10000\nActual: 10000\nMatch: ✓\n$/);
+  },
   'js-and-c.js': async () => {
     const out = await run('js-and-c.js', '300');
     assert.match(out, /JavaScript: 300 turns, 600 in all/);

@@ -25,6 +25,25 @@ function failed(err: unknown): string | undefined {
   return (err as sabuf.SystemError).code;
 }
 
+const m = new sabuf.Mutex(i32, 2);
+m.lock();
+const got: boolean = m.tryLock();
+m.unlock();
+async function critical(): Promise<void> {
+  try {
+    await m.lockAsync();
+  } catch (err) {
+    const dead = err as sabuf.OwnerDeadError;
+    if (dead.code !== 'EOWNERDEAD') throw err;
+    dead.consistent();
+  }
+  m.unlock();
+}
+
+// @ts-expect-error a Mutex is on an Int32Array
+new sabuf.Mutex(i64, 0);
+// @ts-expect-error tryLock says true or false
+const no: string = m.tryLock();
 // @ts-expect-error a BigInt64Array waits on a bigint
 sabuf.wait(i64, 0, 0);
 // @ts-expect-error an Int32Array waits on a number
@@ -36,4 +55,4 @@ sabuf.waitAsync(i32, 0, 0).value.then;
 // @ts-expect-error a SharedArrayBuffer, not a typed array
 sabuf.fd(i32);
 
-export { r1, r2, woken, later, failed };
+export { r1, r2, woken, later, failed, got, critical, no };
