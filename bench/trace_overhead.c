@@ -16,7 +16,8 @@
  * Needs root (tracefs), as the VM runs it.
  *
  * Peers in the results: "sabuf" (events on) and "untraced" (off); the key
- * trace_enabled_wait_overhead is sabuf / untraced.
+ * trace_enabled_wait_overhead is sabuf / untraced. To see what one event
+ * costs, TRACE_OVERHEAD_EVENTS=sabuf_notify,... enables only those.
  *
  *   trace_overhead [--round N] [--budget-ms MS] [--slice-ms MS]
  */
@@ -25,6 +26,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -44,6 +46,7 @@ struct shared {
 static struct sabuf *sb;
 static struct shared *sh;
 static char inst[256];
+static const char *only;	/* $TRACE_OVERHEAD_EVENTS, or NULL: every sabuf event */
 
 static int32_t load(const int32_t *w) { return __atomic_load_n(w, __ATOMIC_SEQ_CST); }
 
@@ -108,6 +111,22 @@ static void write_file(const char *file, const char *text)
 	close(fd);
 }
 
+/* Turn the events on or off: all of sabuf's, or those named in @only. */
+static void set_events(bool on)
+{
+	char list[256], file[320], *save, *ev;
+
+	if (!only) {
+		write_file("events/sabuf/enable", on ? "1\n" : "0\n");
+		return;
+	}
+	snprintf(list, sizeof(list), "%s", only);
+	for (ev = strtok_r(list, ",", &save); ev; ev = strtok_r(NULL, ",", &save)) {
+		snprintf(file, sizeof(file), "events/sabuf/%s/enable", ev);
+		write_file(file, on ? "1\n" : "0\n");
+	}
+}
+
 /* Where tracefs is (mounted at /sys/kernel/tracing if need be). */
 static const char *tracefs(void)
 {
@@ -143,6 +162,7 @@ int main(int argc, char **argv)
 	nslices = (int)(o.budget_ms / o.slice_ms + 0.5);
 	if (nslices < 1)
 		nslices = 1;
+	only = getenv("TRACE_OVERHEAD_EVENTS");
 	make_instance();
 	CHECK_NEG(sabuf_create(4096, &sb));
 	sh = sabuf_data(sb);
@@ -154,7 +174,7 @@ int main(int argc, char **argv)
 	for (k = 0; k < 2 * nslices; k++) {
 		int on = (k + o.round) % 2 == 0;
 
-		write_file("events/sabuf/enable", on ? "1\n" : "0\n");
+		set_events(on);
 		ping(warm_ns, NULL);
 		ping(slice_ns, &s[on ? 0 : 1]);
 	}
