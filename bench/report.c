@@ -258,6 +258,8 @@ static const struct row rows[] = {
 	  "neighbour_wait_notequal", "alone", "the same alone", 0, AT_MOST, 1.2, TIME },
 	{ "notify_all_max_stall_fraction", "longest probe stall / notify-all of 10^5",
 	  "notify_all_stall", NULL, NULL, 0, AT_MOST, 0.01, FRACTION },
+	{ "trace_enabled_wait_overhead", "wait round trip, sabuf events on", "trace_wait",
+	  "untraced", "the same, events off", 0, AT_MOST, 1.10, TIME },
 };
 
 static double row_value(const struct row *r, double *sabuf, double *peer, int *n)

@@ -84,6 +84,7 @@
 
 #include "compat.h"
 #include "sabuf.h"
+#include "trace.h"
 
 /* Live owner ids per uid, root included: -ENOSPC past it (kmod/README.md). */
 unsigned int sabuf_max_user_owners = 65536;
@@ -168,11 +169,24 @@ struct sabuf_owner *sabuf_owner_get(u32 id)
 }
 
 /*
- * The thread @tid ends or execs: called by that thread, from a probe
- * (preemption off: nothing here sleeps). Kill its owners and hand them
- * to the reaper.
+ * sabuf_owner_death for each of @life's ids; @how: SABUF_TRACE_DEATH_*.
+ * Only the thread itself (its probe) or the module's exit walks @owners
+ * here, when the thread can register no more.
  */
-static void sabuf_thread_gone(pid_t tid)
+static void sabuf_trace_deaths(struct sabuf_life *life, pid_t pid, u32 how)
+{
+	struct sabuf_owner *o;
+
+	for (o = life->owners; o; o = o->next)
+		trace_sabuf_owner_death(o->id, life->tid, pid, how);
+}
+
+/*
+ * The thread @tid (of process @pid) ends or execs (@how): called by that
+ * thread, from a probe (preemption off: nothing here sleeps). Kill its
+ * owners and hand them to the reaper.
+ */
+static void sabuf_thread_gone(pid_t tid, pid_t pid, u32 how)
 {
 	struct sabuf_life *life;
 
@@ -189,6 +203,8 @@ static void sabuf_thread_gone(pid_t tid)
 	}
 	rcu_read_unlock();	/* ours: it stays in sabuf_lives until reaped */
 	WRITE_ONCE(life->dead, true);
+	if (trace_sabuf_owner_death_enabled())
+		sabuf_trace_deaths(life, pid, how);
 	/*
 	 * Wake the sleepers here, unless spinlock_t sleeps (PREEMPT_RT): the
 	 * reaper, a moment later, wakes them in any case.
@@ -228,14 +244,14 @@ static void sabuf_reap(struct work_struct *work)
 
 static SABUF_TP_EXIT_PROBE(sabuf_probe_exit, p)
 {
-	sabuf_thread_gone(p->pid);
+	sabuf_thread_gone(p->pid, p->tgid, SABUF_TRACE_DEATH_EXIT);
 }
 
 static void sabuf_probe_exec(void *data, struct task_struct *p, pid_t old_pid,
 			     struct linux_binprm *bprm)
 {
 	/* The TID the thread registered with: a non-leader took the leader's. */
-	sabuf_thread_gone(old_pid);
+	sabuf_thread_gone(old_pid, p->tgid, SABUF_TRACE_DEATH_EXEC);
 }
 
 /* The calling thread's life, made on its first registration. */
@@ -391,6 +407,20 @@ int sabuf_robust_init(void)
 	return ret;
 }
 
+/* The process of a live thread (0 if it is gone meanwhile). */
+static pid_t sabuf_life_tgid(struct sabuf_life *life)
+{
+	struct task_struct *t;
+	pid_t pid = 0;
+
+	rcu_read_lock();
+	t = pid_task(life->thread, PIDTYPE_PID);
+	if (t)
+		pid = task_tgid_nr(t);
+	rcu_read_unlock();
+	return pid;
+}
+
 void sabuf_robust_exit(void)
 {
 	struct sabuf_life *life;
@@ -404,6 +434,8 @@ void sabuf_robust_exit(void)
 	sabuf_reap(NULL);
 	/* Threads still alive: nobody can use their ids any more. */
 	xa_for_each(&sabuf_lives, index, life) {
+		if (trace_sabuf_owner_death_enabled() && !READ_ONCE(life->dead))
+			sabuf_trace_deaths(life, sabuf_life_tgid(life), SABUF_TRACE_DEATH_UNLOAD);
 		WRITE_ONCE(life->dead, true);
 		llist_add(&life->reap, &sabuf_reap_list);
 	}

@@ -44,6 +44,18 @@ struct sabuf_sleeper {
 	u32 kind;			/* enum sabuf_sleeper_kind, constant */
 };
 
+/*
+ * The sleeper of a task's own wait (SABUF_SLEEPER_WAIT or _ANY), on its
+ * stack, with what its sabuf_wait_end event reports (trace.h): the
+ * notifier fills @waker and @woken_at before its (C), and only while that
+ * event is enabled (an asynchronous wait's sleeper has no such tail).
+ */
+struct sabuf_task_sleeper {
+	struct sabuf_sleeper sl;
+	pid_t waker;			/* the notifier's TID */
+	u64 woken_at;			/* local_clock() at its (C) */
+};
+
 /* One place in one FIFO queue. */
 struct sabuf_waiter {
 	struct list_head node;		/* in queue->waiters, or a notifier's list */

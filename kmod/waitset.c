@@ -55,6 +55,7 @@
 
 #include "compat.h"
 #include "sabuf.h"
+#include "trace.h"
 #include "waiter.h"
 
 unsigned int sabuf_max_waitset_waits = 1U << 20;
@@ -126,9 +127,19 @@ static void async_unpend(struct sabuf_waitset *ws, struct sabuf_async *a)
 	RB_CLEAR_NODE(&a->node);
 }
 
+/*
+ * Every added wait's end is traced (sabuf_async_settle) exactly once: its
+ * settling here, a cancel or close (-ECANCELED), or the add's own failure.
+ */
+static void async_trace_settle(struct sabuf_async *a, int result)
+{
+	trace_sabuf_async_settle(a->buf->id, a->offset, a->tag, result);
+}
+
 /* Settle claimed wait @a with @result: onto @ready, then wake the pollers. */
 static void async_settle(struct sabuf_waitset *ws, struct sabuf_async *a, int result)
 {
+	async_trace_settle(a, result);	/* while @a is surely ours */
 	a->result = result;
 	spin_lock(&ws->lock);
 	async_unpend(ws, a);
@@ -285,8 +296,12 @@ static long waitset_add(struct sabuf_waitset *ws, const struct sabuf_waitset_add
 		CLOCK_REALTIME : CLOCK_MONOTONIC;
 	sabuf_hrtimer_setup(&a->timer, async_timeout, clock, HRTIMER_MODE_ABS);
 
+	trace_sabuf_wait_start(buf->id, wait->offset, wait->expected, SABUF_TRACE_KIND_ASYNC,
+			       a->tag);
 	ret = sabuf_wait_async(buf, wait, &a->w, async_queued, NULL);
 	if (ret) {
+		/* settled at once (-EAGAIN, -ETIMEDOUT), or refused */
+		async_trace_settle(a, ret);
 		async_free(a);
 		goto out_unreserve;
 	}
@@ -326,6 +341,7 @@ static long waitset_cancel(struct sabuf_waitset *ws, const struct sabuf_waitset_
 	hrtimer_cancel(&a->timer);
 	sabuf_waiter_unqueue(a->buf, a->offset, &a->w);
 	atomic_dec(&ws->npending);
+	async_trace_settle(a, -ECANCELED);
 	async_free(a);
 	return 0;
 }
@@ -433,6 +449,7 @@ static int waitset_release(struct inode *inode, struct file *file)
 		if (sabuf_sleeper_claim(&a->sl)) {
 			sabuf_waiter_unqueue(a->buf, a->offset, &a->w);
 			atomic_dec(&ws->npending);
+			async_trace_settle(a, -ECANCELED);
 			async_free(a);
 		}
 		/* else a notify or the timer settles it onto @ready: freed with @ws */

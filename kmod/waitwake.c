@@ -135,6 +135,7 @@
 
 #include "compat.h"
 #include "sabuf.h"
+#include "trace.h"
 #include "waiter.h"
 
 /*
@@ -513,6 +514,13 @@ static void sabuf_wake_picked(struct list_head *picked, struct task_struct **wok
 			continue;
 		}
 		task = get_task_struct(sl->task);
+		if (trace_sabuf_wait_end_enabled()) {
+			/* what its sabuf_wait_end reports: who woke it, and when */
+			struct sabuf_task_sleeper *ts = container_of(sl, struct sabuf_task_sleeper, sl);
+
+			ts->waker = current->pid;
+			ts->woken_at = local_clock();
+		}
 
 		smp_store_release(&sl->state, SABUF_WAITER_WOKEN);	/* (C): sl may vanish now */
 		if (woke_task)
@@ -537,8 +545,8 @@ static void sabuf_wake_picked(struct list_head *picked, struct task_struct **wok
  * next), tasks are woken with the synchronous hint and *@woke_task gets a
  * reference on the last one (NULL if none), to spin on while it runs.
  */
-static u32 sabuf_notify_index_task(struct sabuf_buffer *buf, u64 offset, u32 count,
-				   struct task_struct **woke_task)
+static u32 sabuf_notify_batches(struct sabuf_buffer *buf, u64 offset, u32 count,
+				 struct task_struct **woke_task)
 {
 	struct sabuf_bucket *hb = wait_queue_for_offset(buf, offset);
 	u32 woken = 0, n;
@@ -561,6 +569,16 @@ static u32 sabuf_notify_index_task(struct sabuf_buffer *buf, u64 offset, u32 cou
 		cond_resched();
 		spin_lock(&hb->lock);
 	}
+}
+
+/* Every notify (plain, notify-and-wait's, a hand-on) is traced here, once done. */
+static u32 sabuf_notify_index_task(struct sabuf_buffer *buf, u64 offset, u32 count,
+				   struct task_struct **woke_task)
+{
+	u32 woken = sabuf_notify_batches(buf, offset, count, woke_task);
+
+	trace_sabuf_notify(buf->id, offset, count, woken);
+	return woken;
 }
 
 static u32 sabuf_notify_index(struct sabuf_buffer *buf, u64 offset, u32 count)
@@ -774,15 +792,16 @@ out:
 }
 
 /*
- * One wait, checked; @owner: a robust wait's owner, watched, or NULL;
- * @partner: a task a notify-and-wait just woke, to spin on, or NULL.
+ * One wait, checked, as sleeper @ts; @owner: a robust wait's owner,
+ * watched, or NULL; @partner: a task a notify-and-wait just woke, to spin
+ * on, or NULL.
  */
-static long sabuf_wait_one(struct sabuf_buffer *buf, const struct sabuf_wait *args,
-			   unsigned int size, struct sabuf_owner *owner,
-			   struct task_struct *partner)
+static long sabuf_wait_sleep(struct sabuf_buffer *buf, const struct sabuf_wait *args,
+			     unsigned int size, struct sabuf_owner *owner,
+			     struct task_struct *partner, struct sabuf_task_sleeper *ts)
 {
-	struct sabuf_sleeper sl = { .task = current, .state = SABUF_WAITER_QUEUED };
-	struct sabuf_waiter w = { .sleeper = &sl };
+	struct sabuf_sleeper *sl = &ts->sl;
+	struct sabuf_waiter w = { .sleeper = sl };
 	struct sabuf_enqueue e = {
 		.buf = buf, .offset = args->offset, .expected = args->expected, .size = size,
 		.kind = SABUF_SLEEPER_WAIT, .robust = args->flags & SABUF_WAIT_ROBUST,
@@ -804,10 +823,10 @@ static long sabuf_wait_one(struct sabuf_buffer *buf, const struct sabuf_wait *ar
 		return ret;
 
 	if (partner && READ_ONCE(sabuf_handoff_spin_ns))
-		sabuf_handoff_spin(&sl, partner);
+		sabuf_handoff_spin(sl, partner);
 	for (;;) {
 		set_current_state(TASK_INTERRUPTIBLE);	/* (D) */
-		if (smp_load_acquire(&sl.state) == SABUF_WAITER_WOKEN)	/* pairs with (C) */
+		if (smp_load_acquire(&sl->state) == SABUF_WAITER_WOKEN)	/* pairs with (C) */
 			break;
 		if (signal_pending(current))
 			break;
@@ -825,12 +844,12 @@ static long sabuf_wait_one(struct sabuf_buffer *buf, const struct sabuf_wait *ar
 	}
 	__set_current_state(TASK_RUNNING);
 
-	if (smp_load_acquire(&sl.state) == SABUF_WAITER_WOKEN)	/* pairs with (C) */
+	if (smp_load_acquire(&sl->state) == SABUF_WAITER_WOKEN)	/* pairs with (C) */
 		return sabuf_wait_woken(buf, args);
 
-	if (!sabuf_sleeper_claim(&sl)) {
+	if (!sabuf_sleeper_claim(sl)) {
 		/* A notify picked us while we were leaving: we count as woken. */
-		sabuf_wait_for_woken(&sl);
+		sabuf_wait_for_woken(sl);
 		return sabuf_wait_woken(buf, args);
 	}
 	sabuf_waiter_unqueue(buf, args->offset, &w);
@@ -848,6 +867,50 @@ static long sabuf_wait_one(struct sabuf_buffer *buf, const struct sabuf_wait *ar
 	 * a handler still restarts it, with its whole duration).
 	 */
 	return relative ? -ERESTARTNOHAND : -ERESTARTSYS;
+}
+
+/* The trace's result: an interrupted wait is -EINTR, whether it restarts or not. */
+static int sabuf_trace_result(long ret)
+{
+	return ret == -ERESTARTSYS || ret == -ERESTARTNOHAND ? -EINTR : (int)ret;
+}
+
+/*
+ * sabuf_wait_end, while it is enabled: @t0 is local_clock() when the wait
+ * began (0 if the event was off then: no duration); @ts says who woke it.
+ * local_clock() is the tracer's own default clock; read on two CPUs it may
+ * disagree slightly, and a negative difference reads 0.
+ */
+static void sabuf_trace_wait_end(u64 id, u64 offset, u32 kind, long ret, u64 t0,
+				 const struct sabuf_task_sleeper *ts)
+{
+	u64 now = local_clock();
+
+	trace_sabuf_wait_end(id, offset, kind, sabuf_trace_result(ret),
+			     t0 && now > t0 ? now - t0 : 0, ts->waker,
+			     ts->woken_at && now > ts->woken_at ? now - ts->woken_at : 0);
+}
+
+/* One wait, checked, traced (sabuf_wait_start/_end); see sabuf_wait_sleep(). */
+static long sabuf_wait_one(struct sabuf_buffer *buf, const struct sabuf_wait *args,
+			   unsigned int size, struct sabuf_owner *owner,
+			   struct task_struct *partner)
+{
+	struct sabuf_task_sleeper ts = {
+		.sl = { .task = current, .state = SABUF_WAITER_QUEUED },
+	};
+	u32 kind = args->flags & SABUF_WAIT_ROBUST ? SABUF_TRACE_KIND_ROBUST :
+						     SABUF_TRACE_KIND_WAIT;
+	u64 t0 = 0;
+	long ret;
+
+	if (trace_sabuf_wait_end_enabled())
+		t0 = local_clock();
+	trace_sabuf_wait_start(buf->id, args->offset, args->expected, kind, 0);
+	ret = sabuf_wait_sleep(buf, args, size, owner, partner, &ts);
+	if (trace_sabuf_wait_end_enabled())
+		sabuf_trace_wait_end(buf->id, args->offset, kind, ret, t0, &ts);
+	return ret;
 }
 
 long sabuf_ioctl_wait(struct sabuf_buffer *buf, const struct sabuf_wait *args)
@@ -1051,12 +1114,11 @@ static void sabuf_any_leave(struct sabuf_any_item *items, unsigned int n, int ke
 		sabuf_any_totals_sub(buf, run);
 }
 
-/* Queue on every item and sleep; see uapi for the results. */
-static long sabuf_any_sleep(struct sabuf_any_item *items, unsigned int n,
-			    const struct sabuf_wait_any *args)
+/* Queue on every item and sleep, as sleeper @ts; see uapi for the results. */
+static long sabuf_any_sleep_ts(struct sabuf_any_item *items, unsigned int n,
+			       const struct sabuf_wait_any *args, struct sabuf_task_sleeper *ts)
 {
-	struct sabuf_sleeper sl = { .task = current, .state = SABUF_WAITER_QUEUED,
-				     .kind = SABUF_SLEEPER_ANY };
+	struct sabuf_sleeper *sl = &ts->sl;
 	u32 clockid = args->clockid;
 	bool has_deadline, relative, timed_out = false;
 	ktime_t deadline = 0;
@@ -1066,7 +1128,7 @@ static long sabuf_any_sleep(struct sabuf_any_item *items, unsigned int n,
 	has_deadline = sabuf_wait_deadline(args->timeout_ns, args->flags, &clockid, &deadline);
 	relative = has_deadline && !(args->flags & SABUF_WAIT_ABSTIME);
 	for (i = 0; i < n; i++) {
-		items[i].w.sleeper = &sl;
+		items[i].w.sleeper = sl;
 		items[i].w.index = i;
 		ret = sabuf_any_enqueue(&items[i]);
 		put_page(items[i].page);
@@ -1078,7 +1140,7 @@ static long sabuf_any_sleep(struct sabuf_any_item *items, unsigned int n,
 		/* not-equal (or no memory) at item i, unless a notify got us first */
 		unsigned int at = i;
 
-		if (!sabuf_sleeper_claim(&sl))
+		if (!sabuf_sleeper_claim(sl))
 			goto woken;
 		sabuf_any_leave(items, n, -1);
 		return ret == -EAGAIN ? SABUF_WAIT_ANY_NOT_EQUAL | at : ret;
@@ -1086,7 +1148,7 @@ static long sabuf_any_sleep(struct sabuf_any_item *items, unsigned int n,
 
 	for (;;) {
 		set_current_state(TASK_INTERRUPTIBLE);	/* (D) */
-		if (smp_load_acquire(&sl.state) == SABUF_WAITER_WOKEN)	/* pairs with (C) */
+		if (smp_load_acquire(&sl->state) == SABUF_WAITER_WOKEN)	/* pairs with (C) */
 			break;
 		if (signal_pending(current))
 			break;
@@ -1105,7 +1167,7 @@ static long sabuf_any_sleep(struct sabuf_any_item *items, unsigned int n,
 	__set_current_state(TASK_RUNNING);
 
 	/* pairs with (C) */
-	if (smp_load_acquire(&sl.state) == SABUF_WAITER_WOKEN || !sabuf_sleeper_claim(&sl))
+	if (smp_load_acquire(&sl->state) == SABUF_WAITER_WOKEN || !sabuf_sleeper_claim(sl))
 		goto woken;
 	sabuf_any_leave(items, n, -1);
 	if (timed_out)
@@ -1113,9 +1175,45 @@ static long sabuf_any_sleep(struct sabuf_any_item *items, unsigned int n,
 	return relative ? -ERESTARTNOHAND : -ERESTARTSYS;
 
 woken:
-	sabuf_wait_for_woken(&sl);
-	sabuf_any_leave(items, n, sl.which);
-	return sl.which;
+	sabuf_wait_for_woken(sl);
+	sabuf_any_leave(items, n, sl->which);
+	return sl->which;
+}
+
+/* The item a wait-any's result names (the one woken, or not equal), else the first. */
+static const struct sabuf_any_item *sabuf_any_traced_item(const struct sabuf_any_item *items,
+							  unsigned int n, long ret)
+{
+	u32 at = ret >= 0 ? (u32)ret & ~SABUF_WAIT_ANY_NOT_EQUAL : 0;
+
+	return &items[at < n ? at : 0];
+}
+
+/*
+ * Queue on every item and sleep, traced: sabuf_wait_start names the first
+ * item, sabuf_wait_end the one its result names (its result is the
+ * ioctl's: the index woken, SABUF_WAIT_ANY_NOT_EQUAL | i, or -errno).
+ */
+static long sabuf_any_sleep(struct sabuf_any_item *items, unsigned int n,
+			    const struct sabuf_wait_any *args)
+{
+	struct sabuf_task_sleeper ts = {
+		.sl = { .task = current, .state = SABUF_WAITER_QUEUED, .kind = SABUF_SLEEPER_ANY },
+	};
+	const struct sabuf_any_item *it;
+	u64 t0 = 0;
+	long ret;
+
+	if (trace_sabuf_wait_end_enabled())
+		t0 = local_clock();
+	trace_sabuf_wait_start(items[0].buf->id, items[0].offset, items[0].expected,
+			       SABUF_TRACE_KIND_ANY, 0);
+	ret = sabuf_any_sleep_ts(items, n, args, &ts);
+	if (trace_sabuf_wait_end_enabled()) {
+		it = sabuf_any_traced_item(items, n, ret);
+		sabuf_trace_wait_end(it->buf->id, it->offset, SABUF_TRACE_KIND_ANY, ret, t0, &ts);
+	}
+	return ret;
 }
 
 long sabuf_ioctl_wait_any(const struct sabuf_wait_any *args)
