@@ -889,6 +889,17 @@ static void lock_complete(struct env_state *es, struct lockq *lq, int result)
 	pending_changed(es, -1);
 }
 
+/* This thread's queue of lockAsync calls on @word of @b, or NULL. */
+static struct lockq *lockq_find(struct env_state *es, struct buf *b, int32_t *word)
+{
+	struct lockq *lq;
+
+	for (lq = es->lockqs; lq; lq = lq->next)
+		if (lq->b == b && lq->word == word)
+			break;
+	return lq;
+}
+
 static void lockq_free(struct env_state *es, struct lockq *lq)
 {
 	struct lockq **pp;
@@ -1049,9 +1060,7 @@ static napi_value js_mutex_lock(napi_env env, napi_callback_info info)
 	CHECK(env, napi_get_instance_data(env, (void **)&es));
 	if (!parse_mutex(env, info, &b, &word))
 		return NULL;
-	for (lq = es->lockqs; lq; lq = lq->next)
-		if (lq->b == b && lq->word == word)
-			break;
+	lq = lockq_find(es, b, word);
 	/* This thread's own lockAsyncs on the word cannot run while it
 	 * sleeps here: take their wait out of the queue, lest an unlock pick it. */
 	if (lq)
@@ -1062,34 +1071,31 @@ static napi_value js_mutex_lock(napi_env env, napi_callback_info info)
 	return result_int(env, ret);
 }
 
-static napi_value js_mutex_trylock(napi_env env, napi_callback_info info)
+/* trylock, unlock, consistent: parse, call @op on this thread, its result. */
+static napi_value mutex_call(napi_env env, napi_callback_info info,
+			     int (*op)(struct sabuf *, sabuf_mutex_t *))
 {
 	struct buf *b;
 	int32_t *word;
 
 	if (!parse_mutex(env, info, &b, &word))
 		return NULL;
-	return result_int(env, sabuf_mutex_trylock(b->sb, mutex_at(word)));
+	return result_int(env, op(b->sb, mutex_at(word)));
+}
+
+static napi_value js_mutex_trylock(napi_env env, napi_callback_info info)
+{
+	return mutex_call(env, info, sabuf_mutex_trylock);
 }
 
 static napi_value js_mutex_unlock(napi_env env, napi_callback_info info)
 {
-	struct buf *b;
-	int32_t *word;
-
-	if (!parse_mutex(env, info, &b, &word))
-		return NULL;
-	return result_int(env, sabuf_mutex_unlock(b->sb, mutex_at(word)));
+	return mutex_call(env, info, sabuf_mutex_unlock);
 }
 
 static napi_value js_mutex_consistent(napi_env env, napi_callback_info info)
 {
-	struct buf *b;
-	int32_t *word;
-
-	if (!parse_mutex(env, info, &b, &word))
-		return NULL;
-	return result_int(env, sabuf_mutex_consistent(b->sb, mutex_at(word)));
+	return mutex_call(env, info, sabuf_mutex_consistent);
 }
 
 static napi_value js_mutex_lock_async(napi_env env, napi_callback_info info)
@@ -1105,9 +1111,7 @@ static napi_value js_mutex_lock_async(napi_env env, napi_callback_info info)
 	CHECK(env, napi_get_instance_data(env, (void **)&es));
 	if (!parse_mutex(env, info, &b, &word))
 		return NULL;
-	for (lq = es->lockqs; lq; lq = lq->next)
-		if (lq->b == b && lq->word == word)
-			break;
+	lq = lockq_find(es, b, word);
 	if (!lq) {
 		/* nothing of this thread's ahead: take it now if it can be */
 		ret = lock_attempt(b, word);
