@@ -1,13 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The tracepoints (kmod/trace.h, sabuf(4) "TRACEPOINTS"): each scenario
- * runs with every sabuf event enabled in a tracefs instance of its own
- * (instances/sabuf_trace_test_PID: its own ring buffer, so nothing else
- * that traces is disturbed), then reads that instance's `trace` back and
+ * The tracepoints (kmod/trace.h, sabuf(4) "TRACEPOINTS"): the scenarios
+ * run with every sabuf event enabled in a tracefs instance of the binary's
+ * own (instances/sabuf_trace_test_PID: its own ring buffer, so nothing else
+ * that traces is disturbed), emptied before each; each reads `trace` back and
  * checks each event's fields: the buffer id, offset, kind, result, counts,
  * the waker's and the owner's TIDs and PIDs, and the TID that emitted it.
  * A missing event or a wrong field fails. Without tracefs (or without root
  * to make an instance) the tests SKIP, saying why.
+ *
+ * The events are switched on once, by the first scenario, and off when the
+ * binary ends: switching the first event of the system on or off patches
+ * kernel text that other CPUs are running (the tracepoint's static call,
+ * and __schedule's sched_switch site for the comm recording), and under
+ * QEMU's software emulation a vCPU has been seen to keep running its stale
+ * copy of such a site for ever: a breakpoint loop with interrupts off, the
+ * patching CPU waiting for it, the VM frozen (PREEMPT_RT, 1 run in ~15).
  */
 #include "sabuf_test.h"
 
@@ -172,6 +180,26 @@ FIXTURE(trace) {
 	pid_t child;
 };
 
+/* The instance (its path), and the binary's PID, which names it and removes it. */
+static char instance[192];
+static pid_t main_pid;
+
+static __attribute__((constructor)) void remember_main_pid(void)
+{
+	main_pid = getpid();
+}
+
+static __attribute__((destructor)) void remove_instance(void)
+{
+	char path[256];
+
+	if (getpid() != main_pid || !instance[0])
+		return;
+	snprintf(path, sizeof(path), "%s/events/sabuf/enable", instance);
+	sabuf_t_write_file(path, "0\n");
+	rmdir(instance);
+}
+
 static int inst_write(FIXTURE_DATA(trace) *self, const char *file, const char *text)
 {
 	char path[256];
@@ -207,8 +235,10 @@ FIXTURE_SETUP(trace)
 	snprintf(path, sizeof(path), "%s/events/sabuf", root);
 	ASSERT_EQ(0, access(path, F_OK))
 		TH_LOG("%s missing: the module has no tracepoints", path);
-	snprintf(self->inst, sizeof(self->inst), "%s/instances/sabuf_trace_test_%d", root,
-		 (int)getpid());
+	/* the parent's name, so that its destructor finds it (each case is a child) */
+	snprintf(instance, sizeof(instance), "%s/instances/sabuf_trace_test_%d", root,
+		 (int)main_pid);
+	snprintf(self->inst, sizeof(self->inst), "%s", instance);
 	if (mkdir(self->inst, 0700) && errno != EEXIST) {
 		ret = errno;
 		self->inst[0] = '\0';
@@ -216,7 +246,13 @@ FIXTURE_SETUP(trace)
 			SKIP(return, "no tracefs instance without root: %s", strerror(ret));
 		ASSERT_EQ(0, ret) TH_LOG("mkdir instance: %s", strerror(ret));
 	}
+	/* on already after the first case: writing 1 again changes nothing */
 	ASSERT_EQ(0, inst_write(self, "events/sabuf/enable", "1\n"));
+	/* opening `trace` for writing with O_TRUNC empties the ring buffer */
+	snprintf(path, sizeof(path), "%s/trace", self->inst);
+	ret = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	ASSERT_LE(0, ret) TH_LOG("%s: %s", path, strerror(errno));
+	close(ret);
 }
 
 FIXTURE_TEARDOWN(trace)
@@ -224,10 +260,6 @@ FIXTURE_TEARDOWN(trace)
 	if (self->child > 0) {
 		kill(self->child, SIGKILL);
 		waitpid(self->child, NULL, 0);
-	}
-	if (self->inst[0]) {
-		inst_write(self, "events/sabuf/enable", "0\n");
-		rmdir(self->inst);
 	}
 	free(self->text);
 	sabuf_t_buf_free(&self->b);
@@ -349,19 +381,37 @@ TEST_F(trace, wait_results)
 	EXPECT_EQ(wt.tid, end[2].tid);
 }
 
-/* Disabled: nothing is recorded (and the events can be switched back on). */
+/*
+ * Disabled: nothing is recorded (and the events can be switched back on).
+ * The three events are switched one by one, the other two staying on, so
+ * that the system's first and last event (and __schedule) are not patched.
+ */
+static int set_waits_and_notify(FIXTURE_DATA(trace) *self, const char *on)
+{
+	static const char *const files[] = {
+		"events/sabuf/sabuf_wait_start/enable", "events/sabuf/sabuf_wait_end/enable",
+		"events/sabuf/sabuf_notify/enable",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		if (inst_write(self, files[i], on))
+			return -1;
+	return 0;
+}
+
 TEST_F(trace, disabled_records_nothing)
 {
 	struct ev ev[MAX_EVS];
 
-	ASSERT_EQ(0, inst_write(self, "events/sabuf/enable", "0\n"));
+	ASSERT_EQ(0, set_waits_and_notify(self, "0\n"));
 	ASSERT_EQ(-EAGAIN, sabuf_t_wait32(self->b.fd, WORD, 5, LONG_NS));
 	ASSERT_EQ(0, sabuf_t_notify(self->b.fd, WORD, 1));
 	ASSERT_TRUE(read_trace(self) != NULL);
 	EXPECT_EQ(0, EVENTS("sabuf_wait_start", ev));
 	EXPECT_EQ(0, EVENTS("sabuf_wait_end", ev));
 	EXPECT_EQ(0, EVENTS("sabuf_notify", ev));
-	ASSERT_EQ(0, inst_write(self, "events/sabuf/enable", "1\n"));
+	ASSERT_EQ(0, set_waits_and_notify(self, "1\n"));
 	ASSERT_EQ(0, sabuf_t_notify(self->b.fd, WORD, 1));
 	ASSERT_TRUE(read_trace(self) != NULL);
 	EXPECT_EQ(1, EVENTS("sabuf_notify", ev));
