@@ -687,7 +687,7 @@ TEST_F(caps, ipc_namespace_scope_and_end)
 	ASSERT_EQ(0, nunlink(n));
 }
 
-/* 10^4 creates and unlinks (2 * 10^3 on a debug kernel: sabuf_t_scaled()) */
+/* 10^4 creates and unlinks (10^3 on a debug kernel: sabuf_t_scaled()) */
 FIXTURE(slow) {};
 FIXTURE_SETUP(slow) {}
 FIXTURE_TEARDOWN(slow) {}

@@ -88,7 +88,7 @@
  * there they use this share of their count, still enough for many dump
  * messages and resumptions. /proc/lockdep exists only with CONFIG_LOCKDEP.
  */
-#define SABUF_T_DEBUG_KERNEL_SHARE	5
+#define SABUF_T_DEBUG_KERNEL_SHARE	10
 
 static inline int sabuf_t_scaled(int count)
 {
