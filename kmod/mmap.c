@@ -39,6 +39,20 @@ static struct sabuf_buffer *vma_buffer(struct vm_area_struct *vma)
 	return ((struct sabuf_handle *)handle_file->private_data)->buf;
 }
 
+static const struct vm_operations_struct sabuf_counters_vm_ops;
+static struct vm_operations_struct sabuf_data_vm_ops;
+
+/*
+ * The buffer a VMA maps, if it is one of ours (either kind), else NULL.
+ * The caller holds the mm's mmap lock (introspection, holders.c).
+ */
+struct sabuf_buffer *sabuf_vma_buffer(struct vm_area_struct *vma)
+{
+	if (vma->vm_ops != &sabuf_counters_vm_ops && vma->vm_ops != &sabuf_data_vm_ops)
+		return NULL;
+	return vma_buffer(vma);
+}
+
 /* A VMA copied by fork or split by munmap/mprotect. */
 static void sabuf_counters_vm_open(struct vm_area_struct *vma)
 {
@@ -93,7 +107,6 @@ static const struct vm_operations_struct sabuf_counters_vm_ops = {
  * shmem's operations with our open/close. Filled from the first data
  * mapping's (shmem's vm_ops are not exported), once, under the lock.
  */
-static struct vm_operations_struct sabuf_data_vm_ops;
 static const struct vm_operations_struct *sabuf_shmem_vm_ops;
 static DEFINE_SPINLOCK(sabuf_data_vm_ops_lock);
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Introspection over generic netlink: family "sabuf" lists live buffers
- * and, for one buffer, its waited-on indices. uapi/linux/sabuf_netlink.h
+ * and, for one buffer, its waited-on indices; netlink_who.c adds, for one
+ * buffer, the processes that hold it and the threads that wait on it. uapi/linux/sabuf_netlink.h
  * documents the commands and attributes; tools/ has the CLI.
  *
  * Who sees what: CAP_SYS_ADMIN (over the caller socket's opener) sees every
@@ -22,6 +23,7 @@
 #include <linux/sabuf_netlink.h>
 
 #include "compat.h"
+#include "netlink.h"
 #include "sabuf.h"
 
 /*
@@ -35,8 +37,6 @@ static const struct nla_policy sabuf_id_policy[SABUF_A_ID + 1] = {
 	[SABUF_A_ID] = { .type = NLA_U64 },
 };
 
-static struct genl_family sabuf_genl_family;
-
 static bool sabuf_nl_visible(const struct sk_buff *request, const struct sabuf_buffer *buf)
 {
 	if (netlink_capable(request, CAP_SYS_ADMIN))
@@ -45,7 +45,7 @@ static bool sabuf_nl_visible(const struct sk_buff *request, const struct sabuf_b
 }
 
 /* The buffer @id with a reference, if it exists and the caller may see it. */
-static struct sabuf_buffer *sabuf_nl_get(const struct sk_buff *request, u64 id)
+struct sabuf_buffer *sabuf_nl_get(const struct sk_buff *request, u64 id)
 {
 	u64 found = id;
 	struct sabuf_buffer *buf = sabuf_buffer_get_next(&found);
@@ -290,9 +290,22 @@ static const struct genl_ops sabuf_genl_ops[] = {
 		.policy	 = sabuf_id_policy,
 		.maxattr = SABUF_A_ID,
 	},
+	/* netlink_who.c: dumps only (a request without NLM_F_DUMP: EOPNOTSUPP) */
+	{
+		.cmd	 = SABUF_CMD_HOLDERS_GET,
+		.dumpit	 = sabuf_nl_holders_dumpit,
+		.policy	 = sabuf_id_policy,
+		.maxattr = SABUF_A_ID,
+	},
+	{
+		.cmd	 = SABUF_CMD_WAITERS_GET,
+		.dumpit	 = sabuf_nl_waiters_dumpit,
+		.policy	 = sabuf_id_policy,
+		.maxattr = SABUF_A_ID,
+	},
 };
 
-static struct genl_family sabuf_genl_family __ro_after_init = {
+struct genl_family sabuf_genl_family __ro_after_init = {
 	.name		= SABUF_GENL_NAME,
 	.version	= SABUF_GENL_VERSION,
 	.netnsok	= true,

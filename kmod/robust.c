@@ -76,6 +76,7 @@
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
 #include <linux/sched.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/tracepoint.h>
 #include <linux/wait.h>
@@ -373,6 +374,38 @@ void sabuf_owner_exiting_wake(void)
 	if (life && !READ_ONCE(life->dead))
 		wake_up_all(&life->wq);
 	rcu_read_unlock();
+}
+
+/*
+ * Introspection (netlink_who.c): who owner @id is, as seen from @ns. The
+ * owner's thread is looked at under references (the owner's, the task's),
+ * never under a lock of ours. An unknown id, a dead thread, or one that
+ * is exiting reads dead; a live thread outside @ns reads tid and pid 0.
+ */
+void sabuf_owner_describe(u32 id, struct pid_namespace *ns, struct sabuf_owner_view *v)
+{
+	struct sabuf_owner *o = sabuf_owner_get(id);
+	struct task_struct *t = NULL;
+
+	memset(v, 0, sizeof(*v));
+	v->dead = true;
+	if (!o)
+		return;
+	if (!sabuf_owner_dead(o)) {
+		rcu_read_lock();
+		t = pid_task(o->life->thread, PIDTYPE_PID);
+		if (t)
+			get_task_struct(t);
+		rcu_read_unlock();
+	}
+	if (t) {
+		v->tid = task_pid_nr_ns(t, ns);
+		v->pid = task_tgid_nr_ns(t, ns);
+		sabuf_task_comm(v->comm, t);
+		v->dead = false;
+		put_task_struct(t);
+	}
+	sabuf_owner_put(o);
 }
 
 /* ---- Attaching to the scheduler's tracepoints ---- */

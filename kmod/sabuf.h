@@ -25,6 +25,8 @@
 #include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/string.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -166,12 +168,21 @@ bool sabuf_owner_dead(struct sabuf_owner *o);
 void sabuf_owner_watch(struct sabuf_owner *o, struct wait_queue_entry *wqe);
 void sabuf_owner_unwatch(struct sabuf_owner *o, struct wait_queue_entry *wqe);
 void sabuf_owner_exiting_wake(void);
+struct pid_namespace;
+/* An owner as introspection shows it (sabuf_owner_describe()). */
+struct sabuf_owner_view {
+	pid_t tid, pid;			/* in the reader's pid namespace; 0 outside it */
+	char comm[TASK_COMM_LEN];
+	bool dead;
+};
+void sabuf_owner_describe(u32 id, struct pid_namespace *ns, struct sabuf_owner_view *v);
 int sabuf_robust_init(void);
 void sabuf_robust_exit(void);
 extern unsigned int sabuf_max_user_owners;
 
 /* mmap.c */
 int sabuf_mmap(struct file *file, struct vm_area_struct *vma);
+struct sabuf_buffer *sabuf_vma_buffer(struct vm_area_struct *vma);
 unsigned long sabuf_get_unmapped_area(struct file *file, unsigned long addr,
 				      unsigned long len, unsigned long pgoff,
 				      unsigned long flags);
@@ -191,6 +202,9 @@ typedef void (*sabuf_async_queued_fn)(struct sabuf_waiter *w, void *ctx, bool ha
 long sabuf_wait_async(struct sabuf_buffer *buf, const struct sabuf_wait *args,
 		      struct sabuf_waiter *w, sabuf_async_queued_fn queued, void *ctx);
 void sabuf_waiter_unqueue(struct sabuf_buffer *buf, u64 offset, struct sabuf_waiter *w);
+u32 sabuf_queue_for_each(struct sabuf_buffer *buf, u64 offset, u32 skip,
+			 bool (*fn)(void *ctx, const struct sabuf_waiter *w), void *ctx);
+int sabuf_word_peek(struct sabuf_buffer *buf, u64 offset, u32 *val);
 
 extern unsigned int sabuf_handoff_spin_ns;
 
@@ -248,6 +262,24 @@ long sabuf_ioctl_unlink(const struct sabuf_unlink *args);
 bool sabuf_buffer_name(struct sabuf_buffer *buf, char *out);
 void sabuf_names_sweep(void);
 void sabuf_names_exit(void);
+
+/* holders.c */
+/* One process holding a buffer, as introspection shows it. */
+struct sabuf_holder {
+	pid_t pid;			/* in the reader's pid namespace */
+	char comm[TASK_COMM_LEN];
+	u32 fds, mappings;
+};
+bool sabuf_holder_next(struct sabuf_buffer *buf, struct pid_namespace *ns, pid_t *nr,
+		       struct sabuf_holder *h);
+/*
+ * A task's command name, without its lock (as 6.13+'s get_task_comm()
+ * reads it): a rename meanwhile may give a mix, never a missing NUL.
+ */
+static inline void sabuf_task_comm(char *out, struct task_struct *t)
+{
+	strscpy_pad(out, t->comm, TASK_COMM_LEN);
+}
 
 /* netlink.c */
 int sabuf_netlink_init(void);

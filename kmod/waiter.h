@@ -42,7 +42,11 @@ struct sabuf_sleeper {
 	int state;			/* SABUF_WAITER_* */
 	u32 which;			/* the entry a notify picked, set before (C) */
 	u32 kind;			/* enum sabuf_sleeper_kind, constant */
+	bool robust;			/* a SABUF_WAIT_ROBUST wait (introspection), constant */
 };
+
+/* waitset.c: the process that added an asynchronous wait (SABUF_SLEEPER_ASYNC). */
+struct pid *sabuf_async_adder(const struct sabuf_sleeper *sl);
 
 /*
  * The sleeper of a task's own wait (SABUF_SLEEPER_WAIT or _ANY), on its

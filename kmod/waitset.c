@@ -83,6 +83,7 @@ struct sabuf_async {
 	struct sabuf_waiter w;		/* its place in its index's queue */
 	struct sabuf_waitset *ws;
 	struct sabuf_buffer *buf;	/* a reference */
+	struct pid *adder;		/* the process that added it (introspection) */
 	u64 offset;
 	u64 tag;
 	struct rb_node node;		/* in ws->pending while pending, else cleared */
@@ -99,8 +100,18 @@ static void async_free(struct sabuf_async *a)
 {
 	hrtimer_cancel(&a->timer);
 	sabuf_uid_uncharge(a->ws->user, SABUF_UID_WAITS);
+	put_pid(a->adder);
 	sabuf_buffer_put(a->buf);
 	kmem_cache_free(sabuf_async_cache, a);
+}
+
+/*
+ * The process that added the asynchronous wait of sleeper @sl (netlink
+ * introspection: it holds @sl's bucket lock, so the wait is not freed).
+ */
+struct pid *sabuf_async_adder(const struct sabuf_sleeper *sl)
+{
+	return container_of(sl, struct sabuf_async, sl)->adder;
 }
 
 static void waitset_put(struct sabuf_waitset *ws)
@@ -287,6 +298,7 @@ static long waitset_add(struct sabuf_waitset *ws, const struct sabuf_waitset_add
 	a->ws = ws;
 	a->buf = buf;
 	sabuf_buffer_get(buf);
+	a->adder = get_pid(task_tgid(current));
 	a->offset = wait->offset;
 	a->tag = args->tag;
 	RB_CLEAR_NODE(&a->node);

@@ -897,7 +897,8 @@ static long sabuf_wait_one(struct sabuf_buffer *buf, const struct sabuf_wait *ar
 			   struct task_struct *partner)
 {
 	struct sabuf_task_sleeper ts = {
-		.sl = { .task = current, .state = SABUF_WAITER_QUEUED },
+		.sl = { .task = current, .state = SABUF_WAITER_QUEUED,
+			.robust = args->flags & SABUF_WAIT_ROBUST },
 	};
 	u32 kind = args->flags & SABUF_WAIT_ROBUST ? SABUF_TRACE_KIND_ROBUST :
 						     SABUF_TRACE_KIND_WAIT;
@@ -1322,6 +1323,56 @@ bool sabuf_queue_next(struct sabuf_buffer *buf, u64 *offset, u32 *len)
 	}
 	rcu_read_unlock();
 	return found;
+}
+
+/*
+ * Introspection (netlink_who.c): @fn for each waiter queued at @offset of
+ * @buf, oldest first, from the @skip-th on, until @fn returns false (its
+ * message is full). Runs under the offset's bucket lock, so @fn must not
+ * sleep, and each waiter's sleeper (its task, or its asynchronous wait)
+ * stays put while @fn looks at it. The walk is bounded by that one
+ * queue's length, which a dump meets in parts of a message each. Returns
+ * how many waiters @fn took.
+ */
+u32 sabuf_queue_for_each(struct sabuf_buffer *buf, u64 offset, u32 skip,
+			 bool (*fn)(void *ctx, const struct sabuf_waiter *w), void *ctx)
+{
+	struct sabuf_bucket *hb = wait_queue_for_offset(buf, offset);
+	struct sabuf_waiter *w;
+	struct sabuf_queue *q;
+	u32 seen = 0, took = 0;
+
+	if (offset >> 2 > ULONG_MAX)
+		return 0;
+	spin_lock(&hb->lock);
+	q = queue_find(hb, buf, offset);
+	if (q) {
+		list_for_each_entry(w, &q->waiters, node) {
+			if (seen++ < skip)
+				continue;
+			if (!fn(ctx, w))
+				break;
+			took++;
+		}
+	}
+	spin_unlock(&hb->lock);
+	return took;
+}
+
+/* Introspection: the 32-bit word at @offset now, if it is inside the buffer. */
+int sabuf_word_peek(struct sabuf_buffer *buf, u64 offset, u32 *val)
+{
+	struct page *page;
+
+	if (offset & 3 || offset >= U64_MAX - sizeof(u32) ||
+	    offset + sizeof(u32) > sabuf_byte_length(buf))
+		return -ERANGE;
+	page = sabuf_backing_get_page(buf->backing, offset >> PAGE_SHIFT);
+	if (IS_ERR(page))
+		return PTR_ERR(page);
+	*val = sabuf_read_word(page, offset, sizeof(u32));
+	put_page(page);
+	return 0;
 }
 
 /* A buffer goes: its idle queues, spares and buckets go with it (no waiter is left). */

@@ -15,6 +15,7 @@ enum {
 	EXIT_USAGE	= 2,	/* bad command line */
 	EXIT_NO_FAMILY	= 3,	/* the family is not registered: module not loaded */
 	EXIT_NO_BUFFER	= 4,	/* no buffer with that id, or not the caller's */
+	EXIT_DEADLOCK	= 5,	/* locks: it reported a deadlock */
 };
 
 struct cli_options {
@@ -27,6 +28,7 @@ extern const char *program_name;
 
 int cmd_list(struct genl_conn *c, const struct cli_options *opts);
 int cmd_show(struct genl_conn *c, const struct cli_options *opts, uint64_t id);
+int cmd_locks(struct genl_conn *c, const struct cli_options *opts);
 int cmd_watch(struct genl_conn *c, const struct cli_options *opts, bool has_id, uint64_t id);
 
 /* Say why a request failed, on stderr; the exit code to use. */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The commands: list, show ID, watch [ID]. */
+/* The commands: list, show ID, watch [ID], locks. */
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -85,6 +85,31 @@ int cmd_list(struct genl_conn *c, const struct cli_options *opts)
 int cmd_show(struct genl_conn *c, const struct cli_options *opts, uint64_t id)
 {
 	return print_show(c, opts, stdout, false, id);
+}
+
+/* Contended mutexes and deadlocks; EXIT_DEADLOCK when it reports one. */
+int cmd_locks(struct genl_conn *c, const struct cli_options *opts)
+{
+	struct sabuf_locks locks;
+	bool inconsistent;
+	int ret;
+
+	ret = sabuf_locks_get(c, &locks, &inconsistent);
+	if (ret)
+		return report_error(c, ret, "cannot list the locks");
+	if (inconsistent)
+		warn_inconsistent();
+	if (opts->json)
+		output_locks_json(stdout, &locks, false);
+	else
+		ret = output_locks_text(stdout, &locks);
+	if (ret) {
+		sabuf_locks_free(&locks);
+		return report_error(c, ret, "cannot print the locks");
+	}
+	ret = locks.nr_deadlocks ? EXIT_DEADLOCK : EXIT_OK;
+	sabuf_locks_free(&locks);
+	return ret;
 }
 
 /* ---- watch ---- */

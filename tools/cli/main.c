@@ -30,8 +30,10 @@ static void usage(FILE *f)
 "\n"
 "Commands:\n"
 "  list          every buffer you may see, one per row (the default)\n"
-"  show ID       one buffer and its waited-on indices (OFFSET, WAITERS)\n"
+"  show ID       one buffer: its waited-on indices (OFFSET, WAITERS), the\n"
+"                processes holding it, the threads waiting on it\n"
 "  watch [ID]    list (or show ID) again every second until interrupted\n"
+"  locks         contended robust mutexes (owner, sleepers), then deadlocks\n"
 "\n"
 "Options:\n"
 "  -j, --json          print JSON (watch: one line per refresh)\n"
@@ -43,7 +45,7 @@ static void usage(FILE *f)
 "Without CAP_SYS_ADMIN you see only buffers created by your own uid.\n"
 "\n"
 "Exit status: 0 success, 1 failure, 2 bad usage, 3 the sabuf module is not\n"
-"loaded, 4 no such buffer.\n", program_name);
+"loaded, 4 no such buffer, 5 locks found a deadlock.\n", program_name);
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -150,6 +152,9 @@ int main(int argc, char **argv)
 		if (nargs != 1)
 			return usage_error("%s", "show wants exactly one buffer ID");
 		has_id = true;
+	} else if (!strcmp(command, "locks")) {
+		if (nargs)
+			return usage_error("locks takes no argument, got '%s'", args[0]);
 	} else if (!strcmp(command, "watch")) {
 		if (nargs > 1)
 			return usage_error("watch takes at most one buffer ID, got '%s' too", args[1]);
@@ -176,6 +181,8 @@ int main(int argc, char **argv)
 		ret = cmd_list(&conn, &opts);
 	else if (!strcmp(command, "show"))
 		ret = cmd_show(&conn, &opts, id);
+	else if (!strcmp(command, "locks"))
+		ret = cmd_locks(&conn, &opts);
 	else
 		ret = cmd_watch(&conn, &opts, has_id, id);
 	genl_close(&conn);

@@ -94,5 +94,6 @@ void output_show_json(FILE *f, const struct sabuf_detail *detail, bool one_line)
 			i ? "," : "", one_line ? "" : "\n    ",
 			detail->queues[i].offset, detail->queues[i].waiters);
 	fputs(detail->nr_queues && !one_line ? "\n  ]" : "]", f);
+	output_who_json(f, &detail->who, one_line);
 	fputs(one_line ? "}\n" : "\n}\n", f);
 }

@@ -94,7 +94,7 @@ int output_show_text(FILE *f, const struct sabuf_detail *detail)
 	fputc('\n', f);
 	if (!detail->nr_queues) {
 		fputs("no waiters\n", f);
-		return 0;
+		return output_who_text(f, &detail->who);
 	}
 	t = table_new(queue_headers, "rr");
 	if (!t)
@@ -108,5 +108,5 @@ int output_show_text(FILE *f, const struct sabuf_detail *detail)
 	}
 	table_print(t, f);
 	table_free(t);
-	return 0;
+	return output_who_text(f, &detail->who);
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The sabuf family's requests (dump all buffers; GET one buffer and dump
- * its queues with QUEUES_GET)
+ * its queues with QUEUES_GET, its holders and waiters with who.c)
  * and the decoding of its replies. Each attribute's type is validated
  * before use; attributes newer than this program are skipped, so an older
  * CLI keeps working against a newer module.
@@ -257,6 +257,8 @@ int sabuf_stats_get(struct genl_conn *c, uint64_t id, struct sabuf_detail *out)
 		mnl_attr_put_u64(nlh, SABUF_A_ID, id);
 		ret = genl_transact(c, nlh, sabuf_queues_cb, out);
 	}
+	if (!ret)
+		ret = sabuf_who_get(c, id, &out->who);
 	if (ret) {
 		sabuf_detail_free(out);
 		return ret;
@@ -269,5 +271,6 @@ int sabuf_stats_get(struct genl_conn *c, uint64_t id, struct sabuf_detail *out)
 void sabuf_detail_free(struct sabuf_detail *detail)
 {
 	free(detail->queues);
+	sabuf_who_free(&detail->who);
 	memset(detail, 0, sizeof(*detail));
 }

@@ -12,6 +12,7 @@
 #include <linux/sabuf_netlink.h>
 
 #include "genl.h"
+#include "who.h"
 
 /* One buffer. A field is valid only if its attribute's bit is in @have. */
 struct sabuf_stat {
@@ -44,12 +45,13 @@ struct sabuf_stat_list {
 	size_t capacity;
 };
 
-/* One buffer and its waited-on indices (ascending offset). */
+/* One buffer, its waited-on indices (ascending offset), its holders and waiters. */
 struct sabuf_detail {
 	struct sabuf_stat stat;
 	struct sabuf_queue_stat *queues;
 	size_t nr_queues;
 	size_t queues_capacity;
+	struct sabuf_who who;
 };
 
 /* How many times a dump that buffers came and went during is tried again. */
@@ -64,7 +66,7 @@ struct sabuf_detail {
 int sabuf_stats_dump(struct genl_conn *c, struct sabuf_stat_list *out, bool *inconsistent);
 void sabuf_stat_list_free(struct sabuf_stat_list *list);
 
-/* One buffer with its queues. 0 or -errno: -ENOENT when gone or not the caller's. */
+/* One buffer with its queues, holders and waiters. 0 or -errno: -ENOENT when gone or not the caller's. */
 int sabuf_stats_get(struct genl_conn *c, uint64_t id, struct sabuf_detail *out);
 void sabuf_detail_free(struct sabuf_detail *detail);
 

@@ -9,6 +9,20 @@
  *                         dump: SABUF_A_ID in the request; messages of
  *                         SABUF_A_ID + SABUF_A_QUEUES, together every
  *                         waited-on index by ascending offset
+ *   SABUF_CMD_HOLDERS_GET dump: SABUF_A_ID in the request; messages of
+ *                         SABUF_A_ID + SABUF_A_HOLDERS: every process that
+ *                         holds an fd or a mapping of the buffer, by
+ *                         ascending pid (0.3)
+ *   SABUF_CMD_WAITERS_GET dump: SABUF_A_ID in the request; messages of
+ *                         SABUF_A_ID + SABUF_A_WAITER_LIST: every queued
+ *                         waiter, by ascending offset, each offset's in
+ *                         FIFO order; a robust waiter carries its word's
+ *                         current owner (SABUF_A_OWNER) (0.3)
+ *
+ * Processes and threads are named by their ids in the reader's pid
+ * namespace; one with no id there is left out of SABUF_A_HOLDERS, and a
+ * waiter or owner outside it reads pid and tid 0. HOLDERS_GET and
+ * WAITERS_GET have no doit (EOPNOTSUPP): request them with NLM_F_DUMP.
  *
  * Replies carry SABUF_CMD_GET / SABUF_CMD_QUEUES_GET with the SABUF_A_*
  * attributes below. A caller without CAP_SYS_ADMIN sees only buffers whose
@@ -26,6 +40,8 @@ enum {
 	SABUF_CMD_UNSPEC,
 	SABUF_CMD_GET,
 	SABUF_CMD_QUEUES_GET,
+	SABUF_CMD_HOLDERS_GET,	/* 0.3 */
+	SABUF_CMD_WAITERS_GET,	/* 0.3 */
 	__SABUF_CMD_MAX,
 };
 #define SABUF_CMD_MAX (__SABUF_CMD_MAX - 1)
@@ -51,8 +67,43 @@ enum {
 	SABUF_A_WAITERS_ANY,	/* u32: of SABUF_A_WAITERS, places of waits on any of N words */
 	SABUF_A_WAITERS_ASYNC,	/* u32: of SABUF_A_WAITERS, pending asynchronous (waitset) waits */
 	SABUF_A_NAME,		/* string: the buffer's name, while it has one (named buffers) */
+	/* 0.3: who holds (SABUF_CMD_HOLDERS_GET) */
+	SABUF_A_HOLDERS,	/* nest of SABUF_A_HOLDER */
+	SABUF_A_HOLDER,		/* nest: SABUF_A_HOLDER_* of one process */
+	SABUF_A_HOLDER_PID,	/* u32: the process (thread group) id */
+	SABUF_A_HOLDER_COMM,	/* string: its command name (TASK_COMM_LEN) */
+	SABUF_A_HOLDER_FDS,	/* u32: its fds of the buffer (handles and read-only dups) */
+	SABUF_A_HOLDER_MAPPINGS,	/* u32: its mappings (VMAs) of the buffer */
+	/* 0.3: who waits (SABUF_CMD_WAITERS_GET) */
+	SABUF_A_WAITER_LIST,	/* nest of SABUF_A_WAITER */
+	SABUF_A_WAITER,		/* nest: SABUF_A_WAITER_*, and SABUF_A_OWNER if robust */
+	SABUF_A_WAITER_OFFSET,	/* u64: the waited-on index (byte offset) */
+	SABUF_A_WAITER_TID,	/* u32: the sleeping thread; 0 for an asynchronous wait */
+	SABUF_A_WAITER_PID,	/* u32: its process; for an async wait, the one that added it */
+	SABUF_A_WAITER_KIND,	/* u32: SABUF_WAITER_KIND_* */
+	SABUF_A_OWNER,		/* nest: SABUF_A_OWNER_*, the holder of a robust waiter's mutex */
+	SABUF_A_OWNER_ID,	/* u32: the owner id in the word now (0: none) */
+	SABUF_A_OWNER_TID,	/* u32: the owner's thread, if alive */
+	SABUF_A_OWNER_PID,	/* u32: its process, if alive */
+	SABUF_A_OWNER_COMM,	/* string: its command name, if alive */
+	SABUF_A_OWNER_DEAD,	/* flag: the owner id names no live thread */
 	__SABUF_A_MAX,
 };
 #define SABUF_A_MAX (__SABUF_A_MAX - 1)
+
+/*
+ * SABUF_A_WAITER_KIND: what waits (the values of the sabuf_wait_* trace
+ * events' kind). A wait on any of N words is one waiter at each of its
+ * offsets. A robust waiter is a SABUF_IOC_WAIT with SABUF_WAIT_ROBUST: it
+ * sleeps on a mutex word whose low bits (SABUF_ROBUST_ID_MASK) name the
+ * owner; SABUF_A_OWNER reports that owner as the word holds it when read
+ * (0, or SABUF_ROBUST_ID_MASK itself, mean none).
+ */
+enum {
+	SABUF_WAITER_KIND_WAIT,		/* SABUF_IOC_WAIT, NOTIFY_WAIT's wait */
+	SABUF_WAITER_KIND_ANY,		/* SABUF_IOC_WAIT_ANY */
+	SABUF_WAITER_KIND_ASYNC,	/* a waitset's wait (SABUF_IOC_WAITSET_ADD) */
+	SABUF_WAITER_KIND_ROBUST,	/* SABUF_IOC_WAIT with SABUF_WAIT_ROBUST */
+};
 
 #endif /* _UAPI_LINUX_SABUF_NETLINK_H */
