@@ -12,9 +12,15 @@
  *
  *  - 10^5 waited-on offsets (threads each in 128 queues, by wait-any):
  *    the dump and `sabuf show` list every one.
+ *
+ * And 0.3's lists: in both, the WAITERS_GET dump lists every waiter once,
+ * by ascending offset; 10^4 processes holding one buffer: the HOLDERS_GET
+ * dump lists every one once, by ascending pid (a tenth of each count on a
+ * debug kernel).
  */
 #include "sabuf_test.h"
 
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
@@ -197,6 +203,35 @@ static int queues_cb(const struct nlmsghdr *nlh, void *arg)
 	return 0;
 }
 
+/* What the WAITERS_GET dump said: one waiter per offset, 0, 4, 8, ... */
+static int waiters_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct queues_seen *q = arg;
+	const struct nlattr *nla, *waiter, *f;
+	int rem, wrem, frem;
+
+	q->msgs++;
+	for_each_attr(nla, (const void *)((const char *)NLMSG_DATA(nlh) + GENL_HDRLEN),
+		      (int)(nlh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN)), rem) {
+		if ((nla->nla_type & NLA_TYPE_MASK) != SABUF_A_WAITER_LIST)
+			continue;
+		for_each_attr(waiter, payload(nla), nla->nla_len - NLA_HDRLEN, wrem) {
+			uint64_t off = UINT64_MAX;
+
+			for_each_attr(f, payload(waiter), waiter->nla_len - NLA_HDRLEN, frem)
+				if ((f->nla_type & NLA_TYPE_MASK) == SABUF_A_WAITER_OFFSET)
+					off = get_u64(f);
+			if (off != q->next && !q->bad[0])
+				snprintf(q->bad, sizeof(q->bad), "waiter %u: offset %llu, not %llu",
+					 q->count, (unsigned long long)off,
+					 (unsigned long long)q->next);
+			q->next = off + 4;
+			q->count++;
+		}
+	}
+	return 0;
+}
+
 FIXTURE(scale) {
 	int unused;
 };
@@ -252,10 +287,18 @@ static void check_listed(struct __test_metadata *_metadata, const struct sabuf_t
 	ASSERT_EQ(0, send_req(nl, family, SABUF_CMD_QUEUES_GET, NLM_F_DUMP, SABUF_A_ID,
 			      &b->info.id, 8));
 	ASSERT_EQ(0, recv_all(nl, queues_cb, &seen));
-	close(nl);
 	EXPECT_STREQ("", seen.bad);
 	EXPECT_EQ(n, seen.count);
 	TH_LOG("%u queues in %u messages", seen.count, seen.msgs);
+	/* the waiters themselves: one per offset, each once */
+	seen = (struct queues_seen){ .id = b->info.id };
+	ASSERT_EQ(0, send_req(nl, family, SABUF_CMD_WAITERS_GET, NLM_F_DUMP, SABUF_A_ID,
+			      &b->info.id, 8));
+	ASSERT_EQ(0, recv_all(nl, waiters_cb, &seen));
+	close(nl);
+	EXPECT_STREQ("", seen.bad);
+	EXPECT_EQ(n, seen.count);
+	TH_LOG("%u waiters in %u messages", seen.count, seen.msgs);
 
 	snprintf(cmd, sizeof(cmd), "sabuf show %llu --json 2>&1",
 		 (unsigned long long)b->info.id);
@@ -265,8 +308,9 @@ static void check_listed(struct __test_metadata *_metadata, const struct sabuf_t
 		return;
 	}
 	ASSERT_NE(NULL, p);
+	/* each queue is {"offset": N, "waiters": 1} (waiter_list entries have no "waiters") */
 	while (fgets(line, sizeof(line), p))
-		for (char *at = line; (at = strstr(at, "\"offset\"")); at++)
+		for (char *at = line; (at = strstr(at, "\"waiters\": 1}")); at++)
 			shown++;
 	EXPECT_EQ(0, pclose(p));
 	EXPECT_EQ(n, shown);
@@ -471,6 +515,98 @@ TEST_F_TIMEOUT(scale, dump_lists_a_hundred_thousand_buffers, 900)
 		close(fds[i]);
 	free(ids);
 	free(fds);
+}
+
+/*
+ * 10^4 processes holding one buffer: CLONE_VM children (sabuf_t_clone_sleeper:
+ * each its own copy of the fd table, so 1 fd, and the shared mm's 2
+ * mappings), asleep in read(2) until killed.
+ */
+#define NR_HOLDERS	10000
+
+struct holders_seen {
+	uint32_t last;
+	unsigned int count, msgs, exact;	/* exact: fds 1 and mappings 2 */
+	char bad[128];
+};
+
+static int holders_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct holders_seen *s = arg;
+	const struct nlattr *nla, *h, *f;
+	int rem, hrem, frem;
+
+	s->msgs++;
+	for_each_attr(nla, (const void *)((const char *)NLMSG_DATA(nlh) + GENL_HDRLEN),
+		      (int)(nlh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN)), rem) {
+		if ((nla->nla_type & NLA_TYPE_MASK) != SABUF_A_HOLDERS)
+			continue;
+		for_each_attr(h, payload(nla), nla->nla_len - NLA_HDRLEN, hrem) {
+			uint32_t pid = 0, fds = 0, maps = 0, v;
+
+			for_each_attr(f, payload(h), h->nla_len - NLA_HDRLEN, frem) {
+				int type = f->nla_type & NLA_TYPE_MASK;
+
+				if (type == SABUF_A_HOLDER_COMM)
+					continue;
+				memcpy(&v, payload(f), 4);
+				if (type == SABUF_A_HOLDER_PID)
+					pid = v;
+				else if (type == SABUF_A_HOLDER_FDS)
+					fds = v;
+				else if (type == SABUF_A_HOLDER_MAPPINGS)
+					maps = v;
+			}
+			if (s->count && pid <= s->last && !s->bad[0])
+				snprintf(s->bad, sizeof(s->bad), "pid %u after %u", pid, s->last);
+			s->last = pid;
+			s->count++;
+			s->exact += fds == 1 && maps == 2;
+		}
+	}
+	return 0;
+}
+
+TEST_F_TIMEOUT(scale, holders_dump_lists_ten_thousand_processes, 900)
+{
+	const int nr = sabuf_t_scaled(NR_HOLDERS);	/* 10^3 on a debug kernel */
+	char *stacks = malloc((size_t)nr * SABUF_T_SLEEPER_STACK);
+	pid_t *pids = calloc(nr, sizeof(*pids));
+	struct holders_seen seen = { 0 };
+	struct sabuf_t_buf b;
+	int made, nl, family, block[2];
+
+	ASSERT_TRUE(stacks && pids);
+	ASSERT_EQ(0, pipe(block));
+	SABUF_T_BUF_NEW(&b, 4096);
+	for (made = 0; made < nr; made++) {
+		pids[made] = sabuf_t_clone_sleeper(stacks + (size_t)made * SABUF_T_SLEEPER_STACK,
+						   &block[0]);
+		ASSERT_LT(0, pids[made]) TH_LOG("process %d: %s", made, strerror(-pids[made]));
+		if (made % 2500 == 2499)
+			TH_LOG("%d processes", made + 1);
+	}
+	nl = nl_open();
+	ASSERT_LE(0, nl);
+	family = family_id(nl);
+	ASSERT_LT(0, family);
+	ASSERT_EQ(0, send_req(nl, family, SABUF_CMD_HOLDERS_GET, NLM_F_DUMP, SABUF_A_ID,
+			      &b.info.id, 8));
+	ASSERT_EQ(0, recv_all(nl, holders_cb, &seen));
+	close(nl);
+	EXPECT_STREQ("", seen.bad);
+	/* the children, and this process */
+	EXPECT_EQ((unsigned int)nr + 1, seen.count);
+	EXPECT_EQ((unsigned int)nr + 1, seen.exact);
+	EXPECT_LT(1u, seen.msgs);	/* resumed by pid at least once */
+	TH_LOG("%u holders in %u messages", seen.count, seen.msgs);
+	for (int i = 0; i < made; i++)
+		kill(pids[i], SIGKILL);
+	for (int i = 0; i < made; i++)
+		waitpid(pids[i], NULL, 0);
+	sabuf_t_buf_free(&b);
+	free(stacks);
+	free(pids);
 }
 
 TEST_HARNESS_MAIN

@@ -41,6 +41,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -566,6 +567,35 @@ static inline pid_t sabuf_t_fork_waiter(int fd, const struct sabuf_wait *args)
 		_exit(sabuf_t_exit_code(sabuf_t_wait(fd, &copy)));
 	}
 	return pid;
+}
+
+/* ---- many cheap processes ---- */
+
+#define SABUF_T_SLEEPER_STACK	16384
+
+static inline int sabuf_t_sleeper_main(void *arg)
+{
+	char c;
+
+	/* raw system calls: it shares its parent's memory, not its libc state */
+	syscall(SYS_read, *(int *)arg, &c, 1);
+	syscall(SYS_exit, 0);
+	return 0;
+}
+
+/*
+ * A process that only sleeps in read(2) on *@block_fd (a pipe's read end:
+ * each child has a copy of the write end too, so it sleeps until killed):
+ * a CLONE_VM child (no page tables of its own; its own copy of the fd
+ * table), so a test can make thousands; end each with SIGKILL and reap it.
+ * @stack: SABUF_T_SLEEPER_STACK bytes of its own. Its pid, or -errno.
+ */
+static inline pid_t sabuf_t_clone_sleeper(char *stack, int *block_fd)
+{
+	pid_t pid = clone(sabuf_t_sleeper_main, stack + SABUF_T_SLEEPER_STACK,
+			  CLONE_VM | SIGCHLD, block_fd);
+
+	return pid < 0 ? -errno : pid;
 }
 
 /* ---- bad user pointers ---- */
