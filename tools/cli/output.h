@@ -24,6 +24,9 @@ int output_show_text(FILE *f, const struct sabuf_detail *detail);
 void output_list_json(FILE *f, const struct sabuf_stat_list *list, bool one_line);
 void output_show_json(FILE *f, const struct sabuf_detail *detail, bool one_line);
 
+/* @s as a JSON string, quoted and escaped */
+void json_string(FILE *f, const char *s);
+
 /* output_who.c: show's holders and waiters (after its queues), and `locks` */
 int output_who_text(FILE *f, const struct sabuf_who *who);
 void output_who_json(FILE *f, const struct sabuf_who *who, bool one_line);

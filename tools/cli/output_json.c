@@ -5,7 +5,8 @@
 #include "format.h"
 #include "output.h"
 
-static void json_string(FILE *f, const char *s)
+/* @s as a JSON string, quoted and escaped (output_who.c uses it too). */
+void json_string(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; *s; s++) {

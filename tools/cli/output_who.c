@@ -153,28 +153,12 @@ int output_locks_text(FILE *f, const struct sabuf_locks *l)
 
 /* ---- JSON ---- */
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
-}
-
 static void json_owner(FILE *f, const struct sabuf_owner_stat *o)
 {
 	fprintf(f, "{\"id\": %" PRIu32 ", \"dead\": %s", o->id, o->dead ? "true" : "false");
 	if (o->id && !o->dead) {
 		fprintf(f, ", \"tid\": %" PRIu32 ", \"pid\": %" PRIu32 ", \"comm\": ", o->tid, o->pid);
-		json_str(f, o->comm);
+		json_string(f, o->comm);
 	}
 	fputc('}', f);
 }
@@ -190,7 +174,7 @@ void output_who_json(FILE *f, const struct sabuf_who *who, bool one_line)
 			const struct sabuf_holder_stat *h = &who->holders[i];
 
 			fprintf(f, "%s%s{\"pid\": %" PRIu32 ", \"comm\": ", i ? "," : "", item, h->pid);
-			json_str(f, h->comm);
+			json_string(f, h->comm);
 			fprintf(f, ", \"fds\": %" PRIu32 ", \"mappings\": %" PRIu32 "}",
 				h->fds, h->mappings);
 		}
@@ -217,7 +201,7 @@ void output_who_json(FILE *f, const struct sabuf_who *who, bool one_line)
 static void json_thread(FILE *f, const struct sabuf_lock_thread *t)
 {
 	fprintf(f, "{\"tid\": %" PRIu32 ", \"pid\": %" PRIu32 ", \"comm\": ", t->tid, t->pid);
-	json_str(f, t->comm);
+	json_string(f, t->comm);
 }
 
 void output_locks_json(FILE *f, const struct sabuf_locks *l, bool one_line)
@@ -231,7 +215,7 @@ void output_locks_json(FILE *f, const struct sabuf_locks *l, bool one_line)
 
 		fprintf(f, "%s%s{\"id\": %" PRIu64 ", \"name\": ", i ? "," : "", nl1, k->id);
 		if (k->name[0])
-			json_str(f, k->name);
+			json_string(f, k->name);
 		else
 			fputs("null", f);
 		fprintf(f, ", \"offset\": %" PRIu64 ", \"owner\": ", k->offset);
