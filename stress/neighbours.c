@@ -266,6 +266,17 @@ static int neighbour_main(unsigned int proc)
 static uint64_t page_round(uint64_t n) { return (n + PAGE - 1) & ~(PAGE - 1); }
 
 static bool hostile_failed;
+static bool verbose;			/* the final round: times each phase */
+static double phase_start;
+
+static void phase_done(const char *what)
+{
+	double now = mono_seconds();
+
+	if (verbose)
+		say("final hostile round: %s in %.2f s", what, now - phase_start);
+	phase_start = now;
+}
 
 static void hfail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void hfail(const char *fmt, ...)
@@ -424,8 +435,10 @@ static bool hostile_round(struct rng *r)
 	}
 
 	/* 1. distinct indices */
+	phase_start = mono_seconds();
 	if (!fill_waits(bfd, ws, &nws, true))
 		return false;
+	phase_done("the flood on distinct indices, to max_user_waits");
 	for (unsigned int i = 0; i < SAMPLE; i++) {
 		unsigned int idx = (unsigned int)rng_below(r, opt_waits);
 		int want = !seen[idx];
@@ -441,20 +454,24 @@ static bool hostile_round(struct rng *r)
 	expect_enospc(add_wait(ws[nws - 1], bfd, 4, ~0ULL),
 		      "a wait while results nobody read fill max_user_waits");
 	close_all(ws, nws);
+	phase_done("sampled notifies and closing the waitsets");
 
 	/* 2. one index, notify-all */
 	if (!fill_waits(bfd, ws, &nws, false))
 		return false;
+	phase_done("the waits on one index, to max_user_waits");
 	ret = sb_notify(bfd, 0, SABUF_NOTIFY_ALL);
 	if (ret != (int)opt_waits) {
 		hfail("notify-all of %u waiters returned %d", opt_waits, ret);
 		return false;
 	}
 	rl->c[C_H_WOKEN] += (unsigned int)ret;
+	phase_done("the notify-all");
 	expect_enospc(add_wait(ws[nws - 1], bfd, 4, ~0ULL),
 		      "a wait while unread notify-all results fill max_user_waits");
 	if (!read_all(ws, nws, seen))
 		return false;
+	phase_done("reading every result");
 	ret = add_wait(ws[nws - 1], bfd, 4, 7);
 	if (ret || (ret = sb_waitset_cancel(ws[nws - 1], 7))) {
 		hfail("a wait after every result was read: %s", strerror(-ret));
@@ -463,6 +480,7 @@ static bool hostile_round(struct rng *r)
 	close_all(ws, nws);
 	if (hostile_failed)
 		return false;
+	phase_start = mono_seconds();
 
 	/* 3. owner ids, from a thread of their own */
 	o = (struct owner_arg){ .fd = bfd };
@@ -476,6 +494,7 @@ static bool hostile_round(struct rng *r)
 	}
 	rl->c[C_H_OWNERS] += o.n;
 	rl->c[C_H_ENOSPC]++;
+	phase_done("owner ids to max_user_owners");
 
 	/* 4. bytes: what max_user_bytes leaves after the flood buffer */
 	used = blen + PAGE;
@@ -524,6 +543,7 @@ static bool hostile_round(struct rng *r)
 	for (int i = 0; i < n; i++)
 		close(fds[i]);
 	free(fds);
+	phase_done("buffers to max_user_bytes");
 	close(bfd);
 	free(ws);
 	free(seen);
@@ -649,6 +669,7 @@ static bool final_round(void)
 		struct rng r = rng_derive(seed, 0x5000, 0);
 
 		become(HOSTILE_UID);
+		verbose = true;
 		_exit(hostile_round(&r) ? 0 : 1);
 	}
 	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status)) {
