@@ -116,6 +116,7 @@ enum {
 #define NOTIFIED(i)	(C_NOTIFIED + (i))
 #define OK(i)		(C_OK + (i))
 #define NW_COUNTS(i)	(C_NW_COUNTS + (i))
+_Static_assert(NR_COUNTERS <= RL_MAX_COUNTERS, "runloop.h counts at most RL_MAX_COUNTERS");
 
 /* ---- indices ---- */
 

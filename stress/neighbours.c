@@ -92,6 +92,7 @@ enum {
 #define NOTIFIED(k)	(C_NOTIFIED + (k))
 #define WOKEN(k)	(C_WOKEN + (k))
 #define TURNS(k)	(C_TURNS + (k))
+_Static_assert(NR_COUNTERS <= RL_MAX_COUNTERS, "runloop.h counts at most RL_MAX_COUNTERS");
 
 static void become(uid_t uid)
 {

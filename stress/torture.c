@@ -88,6 +88,7 @@ enum {
 };
 #define NOTIFIED(i)	(C_NOTIFIED + (i))
 #define WOKEN(i)	(C_WOKEN + (i))
+_Static_assert(NR_COUNTERS <= RL_MAX_COUNTERS, "runloop.h counts at most RL_MAX_COUNTERS");
 
 /* Shared too, outside the tallies: each relay pair's turns (the stall check). */
 static _Atomic uint64_t *pair_turns;
