@@ -674,7 +674,8 @@ static bool final_round(void)
 		_exit(hostile_round(&r) ? 0 : 1);
 	}
 	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status)) {
-		complain("the final hostile round (everyone else gone) failed (status %#x)", status);
+		complain("the final hostile round (everyone else gone) failed (status %#x)%s%s", status,
+			 rl->failed ? ": " : "", rl->failed ? rl->first_error : "");
 		return false;
 	}
 	rl->c[C_H_ROUNDS]++;
