@@ -258,6 +258,9 @@ static int neighbour_main(unsigned int proc)
 	me.pair = proc / 2;
 	me.side = proc % 2;
 	me.rng = rng_derive(seed, proc, 0);
+	for (unsigned int k = 0; k < opt_neighbours; k++)
+		if (k != me.pair)
+			close(pair_fd[k]);	/* only its own pair's buffer */
 	become(NEIGHBOUR_UID0 + me.pair);
 	return rl_process_main(proc, 1, pair_worker, 0, seed);
 }
@@ -556,6 +559,8 @@ static void hostile_main(unsigned int nr)
 {
 	struct rng r = rng_derive(seed, 0x4000 + nr, 0);
 
+	for (unsigned int k = 0; k < opt_neighbours; k++)
+		close(pair_fd[k]);	/* nothing of the neighbours' */
 	become(HOSTILE_UID);
 	while (!rl->stop && hostile_round(&r))
 		rl->c[C_H_ROUNDS]++;
@@ -669,6 +674,8 @@ static bool final_round(void)
 	if (!pid) {
 		struct rng r = rng_derive(seed, 0x5000, 0);
 
+		for (unsigned int k = 0; k < opt_neighbours; k++)
+			close(pair_fd[k]);
 		become(HOSTILE_UID);
 		verbose = true;
 		_exit(hostile_round(&r) ? 0 : 1);
