@@ -195,6 +195,13 @@ int sb_notify_wait(int fd, uint64_t notify_offset, uint32_t notify_count,
 	return sb_ioctl(fd, SABUF_IOC_NOTIFY_WAIT, &nw);
 }
 
+int sb_robust_register(int fd)
+{
+	struct sabuf_robust r = { 0 };
+
+	return sb_ioctl(fd, SABUF_IOC_ROBUST_REGISTER, &r);
+}
+
 int sb_wait_any(int fd, const struct sabuf_wait_any_item *items, uint32_t count,
 		uint32_t flags, uint32_t clockid, int64_t timeout_ns)
 {

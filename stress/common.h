@@ -147,6 +147,9 @@ int sb_wait_any(int fd, const struct sabuf_wait_any_item *items, uint32_t count,
 int sb_waitset_create(int fd, uint32_t flags);
 int sb_waitset_add(int wsfd, int fd, uint64_t tag, const struct sabuf_wait *wait);
 int sb_waitset_cancel(int wsfd, uint64_t tag);
+/* SABUF_IOC_ROBUST_REGISTER on any sabuf fd: an owner id for the calling
+ * thread, or -errno (ENOSPC past max_user_owners). */
+int sb_robust_register(int fd);
 
 /* A created buffer with its data and counter pages mapped. */
 struct sb_buffer {

@@ -47,17 +47,6 @@
 #define MAX_THREADS	8
 #define MAX_CHILDREN	6
 
-pthread_mutex_t fz_lock = PTHREAD_MUTEX_INITIALIZER;
-struct fz_fd fz_fds[FZ_MAX_FDS];
-unsigned int fz_nr_fds;
-struct fz_map fz_maps[FZ_MAX_MAPS];
-unsigned int fz_nr_maps;
-struct fz_stats *fz_stats;
-bool fz_trace;
-bool fz_grow_tail = true;	/* kmod zeroes the tail since ABI 2's fix */
-uint64_t fz_seed;
-int fz_family = -1;
-
 static uint64_t opt_seconds = 60, opt_iterations;
 static unsigned int opt_threads = 2, opt_progress = 5;
 static bool opt_caps = true, opt_fork = true;
@@ -78,78 +67,6 @@ static const char *op_names[NR_OPS] = {
 	[OP_GROW] = "grow", [OP_DUP_RO] = "dup-readonly", [OP_ABI_SIZE] = "abi-sizes",
 	[OP_GROWABLE] = "growable", [OP_READONLY] = "readonly-fd", [OP_WAITSET] = "waitset",
 };
-
-void fz_count(enum fz_op op, long ret)
-{
-	atomic_fetch_add_explicit(&fz_stats->calls[op], 1, memory_order_relaxed);
-	if (ret >= 0)
-		atomic_fetch_add_explicit(&fz_stats->ok[op], 1, memory_order_relaxed);
-	else if (-ret < FZ_ERRNO_MAX)
-		atomic_fetch_add_explicit(&fz_stats->errnos[op][-ret], 1, memory_order_relaxed);
-}
-
-void fz_fail(const char *fmt, ...)
-{
-	char msg[600];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	fz_stats->failures++;
-	complain("%s (pid %d, seed %#llx)", msg, getpid(), (unsigned long long)fz_seed);
-}
-
-void fz_trace_op(struct fz_thread *t, const char *fmt, ...)
-{
-	char msg[400];
-	va_list ap;
-
-	if (!fz_trace)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	say("[%d.%u #%llu] %s", getpid(), t->nr, (unsigned long long)t->iterations, msg);
-}
-
-/* ---- the fd table (fz_lock held) ---- */
-
-struct fz_fd *fz_fd_random(struct rng *r, int kind)
-{
-	unsigned int start, i;
-
-	if (!fz_nr_fds)
-		return NULL;
-	start = (unsigned int)rng_below(r, fz_nr_fds);
-	for (i = 0; i < fz_nr_fds; i++) {
-		struct fz_fd *f = &fz_fds[(start + i) % fz_nr_fds];
-
-		if (kind < 0 || (int)f->kind == kind)
-			return f;
-	}
-	return NULL;
-}
-
-struct fz_fd *fz_fd_add(int fd, enum fz_fd_kind kind)
-{
-	struct fz_fd *f;
-
-	if (fz_nr_fds == FZ_MAX_FDS) {
-		close(fd);
-		return NULL;
-	}
-	f = &fz_fds[fz_nr_fds++];
-	memset(f, 0, sizeof(*f));
-	f->fd = fd;
-	f->kind = kind;
-	return f;
-}
-
-void fz_fd_remove(struct fz_fd *f)
-{
-	*f = fz_fds[--fz_nr_fds];
-}
 
 /* ---- signals ---- */
 

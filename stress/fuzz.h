@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * fuzz.h: the fuzzer's shared state and its parts:
+ *   fuzz_state.c the shared state every part uses: the fd and mapping
+ *               tables, statistics, fz_count/fz_fail/fz_trace_op, INFO's
+ *               consistency check, good and hostile user pointers, guarded
+ *               touches
  *   fuzz.c      main, options, the op loop, threads, fork, signals, the end checks
  *   fuzz_dev.c  the device: open/close/dup, the six ioctls with random and
  *               boundary structs at hostile pointers, random commands,
@@ -15,6 +19,11 @@
  *               sizes, read/poll/epoll, waitset fds where handles are
  *               expected, closes and fd passing with pending waits,
  *               max_waitset_waits at its boundaries
+ *
+ * Dependencies go one way: every part includes fuzz.h and uses
+ * fuzz_state.c (and common.c, genl.c), never another part; fuzz.c calls
+ * the parts' ops and their init/cleanup entry points declared below. No
+ * .c file includes another.
  *
  * Safety rules that keep the fuzzer alive while it abuses its own memory:
  *  - Every change to the address space, every touch of a tracked mapping,
@@ -105,7 +114,7 @@ struct fz_thread {
 	uint64_t iterations;
 };
 
-/* Shared state (fuzz.c). */
+/* ---- fuzz_state.c: shared state and helpers ---- */
 extern pthread_mutex_t fz_lock;
 extern struct fz_fd fz_fds[FZ_MAX_FDS];
 extern unsigned int fz_nr_fds;
@@ -129,13 +138,15 @@ struct fz_fd *fz_fd_add(int fd, enum fz_fd_kind kind);	/* closes fd when full */
 void fz_fd_remove(struct fz_fd *f);			/* does not close */
 /* Re-read f's buffer with INFO: created, lengths, id, read-only (fz_lock held). */
 void fz_fd_refresh(struct fz_fd *f);
+/* INFO is self-consistent; ro: the fd is read-only (1), not (0), unknown (-1). */
+void fz_check_info(const struct sabuf_info *i, int ro);
 
-/* Guarded touches (fuzz_mm.c). */
+/* Guarded touches: a SIGSEGV/SIGBUS while fz_guard_on jumps to fz_guard_env. */
 extern __thread sigjmp_buf fz_guard_env;
 extern __thread volatile int fz_guard_on;
 void fz_guard_install(void);
 
-/* Hostile and benign user pointers (fuzz_dev.c). */
+/* Hostile and benign user pointers. */
 void fz_pointers_init(void);
 /* A pointer for a struct of size n, good or hostile; *good tells which
  * (good: private writable memory the caller fills); *locked when it points
@@ -145,7 +156,9 @@ void *fz_pick_ptr(struct fz_thread *t, size_t n, bool *good, bool *locked);
 /* Thread-private scratch memory (FZ_PAGE bytes, page-aligned). */
 void *fz_scratch(void);
 
-/* The ops. */
+/* ---- the parts' ops (called by fuzz.c's op loop only) ---- */
+
+/* fuzz_dev.c */
 void op_open(struct fz_thread *t);
 void op_open_other(struct fz_thread *t);
 void op_close(struct fz_thread *t);
@@ -157,6 +170,21 @@ void op_notify(struct fz_thread *t);
 void op_ioctl_random(struct fz_thread *t);
 void op_file_misc(struct fz_thread *t);
 void op_scm(struct fz_thread *t);
+void op_grow(struct fz_thread *t);
+void op_dup_readonly(struct fz_thread *t);
+void op_abi_size(struct fz_thread *t);
+void fz_close_all(struct fz_thread *t);	/* fds, sockets, pipes (fz_lock held) */
+/* fuzz_abi2.c */
+void op_growable(struct fz_thread *t);
+void op_readonly(struct fz_thread *t);
+/* fuzz_waitset.c */
+void op_waitset(struct fz_thread *t);
+/* fuzz_nl.c */
+void op_netlink(struct fz_thread *t);
+int fz_nl_family(void);
+/* A uid-1000 child's check that it sees only its own buffers. */
+void fz_nl_check_visibility(struct fz_thread *t);
+/* fuzz_mm.c */
 void op_mmap(struct fz_thread *t);
 void op_munmap(struct fz_thread *t);
 void op_mprotect(struct fz_thread *t);
@@ -165,28 +193,8 @@ void op_madvise(struct fz_thread *t);
 void op_touch(struct fz_thread *t);
 void op_pipe(struct fz_thread *t);
 void op_vm_rw(struct fz_thread *t);
-void op_netlink(struct fz_thread *t);
-void op_grow(struct fz_thread *t);
-void op_dup_readonly(struct fz_thread *t);
-void op_abi_size(struct fz_thread *t);
-void op_growable(struct fz_thread *t);
-void op_readonly(struct fz_thread *t);
-void op_waitset(struct fz_thread *t);	/* fuzz_waitset.c */
-
-/* fuzz_mm.c */
 void fz_arena_init(void);
 void fz_unmap_all(void);		/* with fz_lock held */
-void fz_map_remove_index(unsigned int i);	/* unmap entry i (fz_lock held) */
 void fz_maps_after_fork(void);		/* forget what MADV_DONTFORK kept from a child */
-/* fuzz_dev.c */
-void fz_close_all(struct fz_thread *t);	/* fds, sockets, pipes (fz_lock held) */
-/* CREATE's answer for the struct the kernel sees: -errno, or 1 ("0, EDQUOT or ENOMEM"). */
-long fz_expect_create(const struct sabuf_create *c, bool ro, bool created, uint64_t cap);
-/* INFO is self-consistent; ro: the fd is read-only (1), not (0), unknown (-1). */
-void fz_check_info(const struct sabuf_info *i, int ro);
-/* fuzz_nl.c */
-int fz_nl_family(void);
-/* A uid-1000 child's check that it sees only its own buffers. */
-void fz_nl_check_visibility(struct fz_thread *t);
 
 #endif /* STRESS_FUZZ_H */

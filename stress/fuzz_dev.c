@@ -25,116 +25,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
-/* ---- user pointers, good and hostile ---- */
-
-static char *prot_none_page;		/* never accessible */
-static char *guard_pair;		/* a read/write page, then a PROT_NONE page */
-static char *rdonly_page;		/* random bytes, read-only */
-static __thread char *scratch_page;	/* this thread's */
-
-void fz_pointers_init(void)
-{
-	struct rng r = rng_derive(fz_seed, 0xdead, 0);
-	char *p = mmap(NULL, 4 * FZ_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		die("mmap: %s", strerror(errno));
-	prot_none_page = p;
-	guard_pair = p + FZ_PAGE;
-	rdonly_page = p + 3 * FZ_PAGE;
-	for (size_t i = 0; i < FZ_PAGE; i += 8) {
-		uint64_t v = rng_chance(&r, 50) ? 0 : rng_next(&r);
-
-		memcpy(rdonly_page + i, &v, 8);
-	}
-	if (mprotect(prot_none_page, FZ_PAGE, PROT_NONE) ||
-	    mprotect(guard_pair + FZ_PAGE, FZ_PAGE, PROT_NONE) ||
-	    mprotect(rdonly_page, FZ_PAGE, PROT_READ))
-		die("mprotect: %s", strerror(errno));
-}
-
-void *fz_scratch(void)
-{
-	if (!scratch_page) {
-		scratch_page = mmap(NULL, FZ_PAGE, PROT_READ | PROT_WRITE,
-				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (scratch_page == MAP_FAILED)
-			die("mmap: %s", strerror(errno));
-	}
-	return scratch_page;
-}
-
-/* A random tracked mapping of at least n bytes (data or counters), fz_lock held. */
-static struct fz_map *pick_mapping(struct rng *r, size_t n, bool counters)
-{
-	unsigned int start, i;
-
-	if (!fz_nr_maps)
-		return NULL;
-	start = (unsigned int)rng_below(r, fz_nr_maps);
-	for (i = 0; i < fz_nr_maps; i++) {
-		struct fz_map *m = &fz_maps[(start + i) % fz_nr_maps];
-
-		if (m->sabuf && m->counters == counters && m->len >= n)
-			return m;
-	}
-	return NULL;
-}
-
-void *fz_pick_ptr(struct fz_thread *t, size_t n, bool *good, bool *locked)
-{
-#if UINTPTR_MAX > 0xffffffffu
-	static const uint64_t hostile[] = {
-		0, 1, 0x1000, 0xffff888000000000ULL, 0xffffffff81000000ULL,
-		0xffffffffff600000ULL, 0xfffffffffffff000ULL, 0xffffffffffffffffULL,
-		0x0000800000000000ULL, 0x00007ffffffff000ULL, 0x8000000000000000ULL,
-	};
-#else
-	/* A 32-bit (compat) process: only what lies above its address space,
-	 * since any other address might be its own memory. */
-	static const uint64_t hostile[] = {
-		0, 1, 0x1000, 0xffffe000, 0xfffff000, 0xfffffff0, 0xffffffff,
-	};
-#endif
-	unsigned int k = (unsigned int)rng_below(&t->rng, 100);
-	char *scratch = fz_scratch();
-	struct fz_map *m;
-
-	*good = false;
-	*locked = false;
-	if (k < 55) {
-		*good = true;
-		return scratch + 8 * rng_below(&t->rng, (FZ_PAGE - n) / 8);
-	}
-	if (k < 60) {
-		*good = true;	/* misaligned, but fine for the kernel's copies */
-		return scratch + rng_range(&t->rng, 1, 7);
-	}
-	if (k < 72)
-		return (void *)(uintptr_t)hostile[rng_below(&t->rng, ARRAY_SIZE(hostile))];
-	if (k < 76)
-		return prot_none_page + 8 * rng_below(&t->rng, (FZ_PAGE - n) / 8);
-	if (k < 80)	/* straddles into the PROT_NONE page */
-		return guard_pair + FZ_PAGE - rng_range(&t->rng, 1, n - 1);
-	if (k < 86)	/* readable, not writable */
-		return rdonly_page + 8 * rng_below(&t->rng, (FZ_PAGE - n) / 8);
-	if (k < 97) {
-		pthread_mutex_lock(&fz_lock);
-		m = pick_mapping(&t->rng, n, k >= 94);
-		if (m) {
-			*locked = true;
-			return m->addr + 8 * rng_below(&t->rng, (m->len - n) / 8 + 1);
-		}
-		pthread_mutex_unlock(&fz_lock);
-		return prot_none_page;
-	}
-#if UINTPTR_MAX > 0xffffffffu
-	return (void *)(uintptr_t)rng_next(&t->rng);	/* almost surely not canonical */
-#else
-	return (void *)(uintptr_t)rng_range(&t->rng, 0xffffe000u, 0xffffffffu);
-#endif
-}
-
 /* Copy the struct to where the call reads it, when that memory is writable. */
 static void place(void *dst, const void *src, size_t n, bool good, bool locked)
 {
@@ -197,25 +87,6 @@ static uint64_t pick_offset(struct rng *r, uint64_t byte_length)
 	return 0;
 }
 
-/* The buffer behind f, re-read with INFO (fz_lock held): someone else
- * (a forked child, through an inherited fd) may have created or grown it.
- * A created buffer has an id (a growable one may be 0 bytes long). */
-void fz_fd_refresh(struct fz_fd *f)
-{
-	struct sabuf_info info;
-
-	if (f->kind != FD_SABUF || sb_info(f->fd, &info))
-		return;
-	f->ro = info.flags & SABUF_INFO_READONLY;
-	if (info.id) {
-		f->created = true;
-		f->growable = info.flags & SABUF_INFO_GROWABLE;
-		f->byte_length = info.byte_length;
-		f->max_byte_length = info.max_byte_length;
-		f->map_length = info.map_length;
-		f->id = info.id;
-	}
-}
 #define refresh fz_fd_refresh
 
 /* ---- handles ---- */
@@ -372,7 +243,7 @@ static uint64_t max_buffer_bytes(void)
  * order: the rights, the arguments, the cap, then EEXIST): -errno, or 1
  * for "0, EDQUOT or ENOMEM".
  */
-long fz_expect_create(const struct sabuf_create *c, bool ro, bool created, uint64_t cap)
+static long fz_expect_create(const struct sabuf_create *c, bool ro, bool created, uint64_t cap)
 {
 	uint64_t max;
 
@@ -465,46 +336,6 @@ void op_create(struct fz_thread *t)
 	if (f)
 		CHECK_ERRNO("create", ret, EINVAL, EFBIG, EDQUOT, EEXIST, ENOMEM, EFAULT, EBADF,
 			    ENOTTY, EINTR);
-}
-
-/* Every feature ABI 2 has (a later kernel may add bits). */
-#define FZ_FEATURES_ABI2 (SABUF_FEATURE_WAIT32 | SABUF_FEATURE_WAIT64 | SABUF_FEATURE_ABSTIME | \
-			  SABUF_FEATURE_CLOCK_REALTIME | SABUF_FEATURE_COUNTERS | \
-			  SABUF_FEATURE_GROWABLE | SABUF_FEATURE_READONLY | SABUF_FEATURE_STATUS | \
-			  SABUF_FEATURE_HANDON | SABUF_FEATURE_TIMENS | SABUF_FEATURE_SHMEM)
-
-/* INFO's layout is self-consistent; ro: whether the fd is read-only (-1: unknown). */
-void fz_check_info(const struct sabuf_info *i, int ro)
-{
-	bool bad = i->abi_version != SABUF_ABI_VERSION || i->page_size != FZ_PAGE ||
-		   i->reserved[0] || i->reserved[1] ||
-		   (i->features & FZ_FEATURES_ABI2) != FZ_FEATURES_ABI2 ||
-		   (i->flags & ~(SABUF_INFO_GROWABLE | SABUF_INFO_READONLY)) ||
-		   (ro >= 0 && !!(i->flags & SABUF_INFO_READONLY) != ro);
-
-	if (i->id)	/* a buffer (a growable one may be 0 bytes long) */
-		bad |= !i->max_byte_length || i->byte_length > i->max_byte_length ||
-		       (!(i->flags & SABUF_INFO_GROWABLE) && i->max_byte_length != i->byte_length) ||
-		       i->map_length != ((i->max_byte_length + FZ_PAGE - 1) & ~(FZ_PAGE - 1)) ||
-		       i->counters_offset != i->map_length || i->counters_length != FZ_PAGE ||
-		       !i->counters_slots || (i->counters_slots & (i->counters_slots - 1)) ||
-		       i->status_offset % 8 ||
-		       i->status_offset + sizeof(struct sabuf_status) > i->counters_length ||
-		       (uint64_t)i->counters_slots * 4 > i->status_offset;
-	else
-		bad |= i->byte_length || i->max_byte_length || i->map_length ||
-		       i->counters_offset || i->counters_length || i->counters_slots ||
-		       i->status_offset || (i->flags & SABUF_INFO_GROWABLE);
-	if (bad)
-		fz_fail("INFO is inconsistent: abi %u page %u features %#llx flags %#x (ro %d) "
-			"length %llu max %llu map %llu counters %llu+%u slots %u status at %u id %llu "
-			"reserved %#llx/%#llx", i->abi_version, i->page_size,
-			(unsigned long long)i->features, i->flags, ro,
-			(unsigned long long)i->byte_length, (unsigned long long)i->max_byte_length,
-			(unsigned long long)i->map_length, (unsigned long long)i->counters_offset,
-			i->counters_length, i->counters_slots, i->status_offset,
-			(unsigned long long)i->id, (unsigned long long)i->reserved[0],
-			(unsigned long long)i->reserved[1]);
 }
 
 void op_info(struct fz_thread *t)

@@ -18,32 +18,8 @@
 #include <sys/mman.h>
 #include <sys/uio.h>
 
-__thread sigjmp_buf fz_guard_env;
-__thread volatile int fz_guard_on;
-
 static char *arena;
 #define ARENA_BYTES	((size_t)FZ_SLOTS * FZ_SLOT_SIZE)
-
-static void on_fault(int sig, siginfo_t *si, void *uc)
-{
-	(void)si;
-	(void)uc;
-	if (fz_guard_on) {
-		fz_guard_on = 0;
-		siglongjmp(fz_guard_env, sig);
-	}
-	/* Not a guarded touch: a real bug. Die of it (the fault repeats). */
-	signal(sig, SIG_DFL);
-}
-
-void fz_guard_install(void)
-{
-	struct sigaction sa = { .sa_sigaction = on_fault, .sa_flags = SA_SIGINFO };
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGSEGV, &sa, NULL);
-	sigaction(SIGBUS, &sa, NULL);
-}
 
 static bool in_arena(const char *p)
 {
@@ -111,7 +87,7 @@ static void table_cut(char *lo, char *hi)
 	}
 }
 
-void fz_map_remove_index(unsigned int i)
+static void fz_map_remove_index(unsigned int i)
 {
 	struct fz_map m = fz_maps[i];
 

@@ -59,6 +59,7 @@
  */
 #include "common.h"
 #include "genl.h"
+#include "runloop.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -77,7 +78,7 @@
 #define MAX_WORDS	16
 #define K_WORDS		8
 #define MAX_THREADS	64
-#define MAX_DOOMED	8
+#define MAX_DOOMED	8		/* <= RL_MAX_DOOMED */
 
 #define L_OFFSET	1024
 #define F_OFFSET	2048		/* the FIFO check's index */
@@ -101,38 +102,21 @@ static struct sb_buffer M, K;
 static int M_ro;			/* a read-only dup of M, for wait-any items and adds */
 static int W = -1;			/* the waitset the "shared" doomed processes fill */
 
-struct shared {
-	_Atomic int stop;		/* survivors and doomed: finish */
-	_Atomic int failed;
-	_Atomic int ready;
-	_Atomic int live;		/* survivor worker threads still running */
-	char first_error[512];
-	_Atomic uint64_t notified[NR_IDX];	/* sum of notify return values */
-	_Atomic uint64_t ok[NR_IDX];		/* "ok" results seen */
-	_Atomic uint64_t nw_counts[NR_IDX];	/* notify_wait's notify_count, summed */
-	_Atomic uint64_t settled;		/* waits that ended, however */
-	_Atomic uint64_t timed_out, not_equal, interrupted, cancelled, async_adds;
-	_Atomic uint64_t any_calls, nw_calls, wait_calls, notify_calls, notify_skipped;
-	_Atomic uint64_t w_results, w_adds, w_cancels;
-	_Atomic uint64_t doomed_spawned, doomed_killed, k_reported;
-	_Atomic uint64_t signals_sent;
-	pid_t pids[MAX_PROCS];
+/* The counters every process adds to (runloop.h). */
+enum {
+	C_SETTLED,			/* waits that ended, however */
+	C_TIMED_OUT, C_NOT_EQUAL, C_INTERRUPTED, C_CANCELLED, C_ASYNC_ADDS,
+	C_ANY_CALLS, C_NW_CALLS, C_WAIT_CALLS, C_NOTIFY_CALLS, C_NOTIFY_SKIPPED,
+	C_W_RESULTS, C_W_ADDS, C_W_CANCELS, C_K_REPORTED,
+	C_NOTIFIED,				/* NR_IDX: sums of notify return values */
+	C_OK = C_NOTIFIED + NR_IDX,		/* NR_IDX: "ok" results seen */
+	C_NW_COUNTS = C_OK + NR_IDX,		/* NR_IDX: notify_wait's notify_count, summed */
+	NR_COUNTERS = C_NW_COUNTS + NR_IDX
 };
-static struct shared *sh;
-
-static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void fail(const char *fmt, ...)
-{
-	va_list ap;
-	int expected = 0;
-
-	if (atomic_compare_exchange_strong(&sh->failed, &expected, 1)) {
-		va_start(ap, fmt);
-		vsnprintf(sh->first_error, sizeof(sh->first_error), fmt, ap);
-		va_end(ap);
-	}
-	sh->stop = 1;
-}
+#define NOTIFIED(i)	(C_NOTIFIED + (i))
+#define OK(i)		(C_OK + (i))
+#define NW_COUNTS(i)	(C_NW_COUNTS + (i))
+_Static_assert(NR_COUNTERS <= RL_MAX_COUNTERS, "runloop.h counts at most RL_MAX_COUNTERS");
 
 /* ---- indices ---- */
 
@@ -164,60 +148,6 @@ static unsigned int pick_idx(struct rng *r)
 	if (k < 18)
 		return IDX_K0 + (unsigned int)rng_below(r, K_WORDS);
 	return (unsigned int)rng_below(r, opt_words);
-}
-
-/* ---- per-thread tallies ---- */
-
-struct tally {
-	uint64_t notified[NR_IDX], ok[NR_IDX], nw_counts[NR_IDX];
-	uint64_t settled, timed_out, not_equal, interrupted, cancelled, async_adds;
-	uint64_t any_calls, nw_calls, wait_calls, notify_calls, notify_skipped;
-	unsigned int ops;
-};
-
-static void flush(struct tally *t)
-{
-	for (unsigned int i = 0; i < NR_IDX; i++) {
-		if (t->notified[i])
-			sh->notified[i] += t->notified[i];
-		if (t->ok[i])
-			sh->ok[i] += t->ok[i];
-		if (t->nw_counts[i])
-			sh->nw_counts[i] += t->nw_counts[i];
-	}
-	sh->settled += t->settled;
-	sh->timed_out += t->timed_out;
-	sh->not_equal += t->not_equal;
-	sh->interrupted += t->interrupted;
-	sh->cancelled += t->cancelled;
-	sh->async_adds += t->async_adds;
-	sh->any_calls += t->any_calls;
-	sh->nw_calls += t->nw_calls;
-	sh->wait_calls += t->wait_calls;
-	sh->notify_calls += t->notify_calls;
-	sh->notify_skipped += t->notify_skipped;
-	memset(t, 0, sizeof(*t));
-}
-
-static void tick(struct tally *t)
-{
-	if (++t->ops >= 32)
-		flush(t);
-}
-
-/* ---- signals ---- */
-
-enum sig_mode { SIG_RESTART, SIG_NO_RESTART, SIG_FLIPPING };
-static enum sig_mode sig_mode;
-
-static void on_sigusr1(int sig) { (void)sig; }
-
-static void set_handler(bool restart)
-{
-	struct sigaction sa = { .sa_handler = on_sigusr1, .sa_flags = restart ? SA_RESTART : 0 };
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGUSR1, &sa, NULL);
 }
 
 /* ---- timeouts ---- */
@@ -264,20 +194,20 @@ static void check_timeout(const struct timing *c, const char *what)
 	int64_t now;
 
 	if (c->deadline < 0) {
-		fail("%s without a timeout timed out", what);
+		rl_fail("%s without a timeout timed out", what);
 		return;
 	}
 	now = now_ns(c->clockid);
 	if (now < c->deadline)
-		fail("%s timed out %lld ns before its deadline (clock %u, flags %#x)", what,
+		rl_fail("%s timed out %lld ns before its deadline (clock %u, flags %#x)", what,
 		     (long long)(c->deadline - now), c->clockid, c->flags);
 }
 
 /* EINTR from a wait: never under SA_RESTART for an absolute or infinite one. */
 static void check_eintr(const struct timing *c, const char *what, bool always_eintr)
 {
-	if (!always_eintr && sig_mode == SIG_RESTART && (c->deadline < 0 || c->flags))
-		fail("%s failed with EINTR although SIGUSR1 has SA_RESTART", what);
+	if (!always_eintr && rl_eintr_forbidden(c->deadline < 0 || c->flags))
+		rl_fail("%s failed with EINTR although SIGUSR1 has SA_RESTART", what);
 }
 
 static struct sabuf_wait make_wait(unsigned int idx, uint64_t expected, bool w64,
@@ -306,18 +236,18 @@ static uint64_t expect(struct rng *r, unsigned int idx, bool w64, bool *wrong)
 
 /* ---- notifies ---- */
 
-static int do_notify(struct tally *t, unsigned int idx, uint32_t count)
+static int do_notify(struct rl_tally *t, unsigned int idx, uint32_t count)
 {
 	int ret = sb_notify(idx_buf(idx)->fd, idx_offset(idx), count);
 
-	t->notify_calls++;
+	t->c[C_NOTIFY_CALLS]++;
 	if (ret < 0) {
-		fail("notify (index %u, count %u): %s", idx, count, strerror(-ret));
+		rl_fail("notify (index %u, count %u): %s", idx, count, strerror(-ret));
 		return 0;
 	}
 	if (count != SABUF_NOTIFY_ALL && (uint32_t)ret > count)
-		fail("notify (index %u, count %u) woke %d", idx, count, ret);
-	t->notified[idx] += (uint32_t)ret;
+		rl_fail("notify (index %u, count %u) woke %d", idx, count, ret);
+	t->c[NOTIFIED(idx)] += (uint32_t)ret;
 	return ret;
 }
 
@@ -339,17 +269,17 @@ static uint32_t random_count(struct rng *r)
 enum role { BLOCKER, ANY, ASYNC, NOTIFY_WAIT, NOTIFIER };
 
 struct worker {
-	pthread_t thread;
 	enum role role;
 	struct rng rng;
 };
 
-static pid_t worker_tids[MAX_THREADS];
-static _Atomic unsigned int nr_worker_tids;
+static const enum role roles[] = { BLOCKER, BLOCKER, ANY, ANY, ASYNC, ASYNC, ASYNC,
+				   NOTIFY_WAIT, NOTIFIER, NOTIFIER };
+static struct worker workers[ARRAY_SIZE(roles)];	/* this survivor's */
 
-static void blocker(struct worker *w, struct tally *t)
+static void blocker(struct worker *w, struct rl_tally *t)
 {
-	while (!sh->stop) {
+	while (!rl->stop) {
 		unsigned int idx = pick_idx(&w->rng);
 		bool w64 = rng_chance(&w->rng, 30), wrong;
 		struct timing c;
@@ -362,22 +292,22 @@ static void blocker(struct worker *w, struct tally *t)
 			sw.flags |= SABUF_WAIT_HANDON;	/* nobody dies here: counts stay exact */
 		ret = sb_wait(idx_buf(idx)->fd, sw.offset, sw.expected, sw.flags, sw.clockid,
 			      sw.timeout_ns);
-		t->wait_calls++;
-		t->settled++;
+		t->c[C_WAIT_CALLS]++;
+		t->c[C_SETTLED]++;
 		switch (ret) {
-		case 0: t->ok[idx]++; break;
-		case -EAGAIN: t->not_equal++; break;
-		case -ETIMEDOUT: t->timed_out++; check_timeout(&c, "a blocking wait"); break;
-		case -EINTR: t->interrupted++; check_eintr(&c, "a blocking wait", false); break;
-		default: fail("wait (index %u, flags %#x): %s", idx, sw.flags, strerror(-ret));
+		case 0: t->c[OK(idx)]++; break;
+		case -EAGAIN: t->c[C_NOT_EQUAL]++; break;
+		case -ETIMEDOUT: t->c[C_TIMED_OUT]++; check_timeout(&c, "a blocking wait"); break;
+		case -EINTR: t->c[C_INTERRUPTED]++; check_eintr(&c, "a blocking wait", false); break;
+		default: rl_fail("wait (index %u, flags %#x): %s", idx, sw.flags, strerror(-ret));
 		}
-		tick(t);
+		rl_tick(t);
 	}
 }
 
-static void any_waiter(struct worker *w, struct tally *t)
+static void any_waiter(struct worker *w, struct rl_tally *t)
 {
-	while (!sh->stop) {
+	while (!rl->stop) {
 		struct sabuf_wait_any_item items[8];
 		unsigned int idxs[8], n, max = opt_words + 2, i, j;
 		struct timing c;
@@ -411,33 +341,33 @@ again:
 		plan_timing(&w->rng, &c, 20);
 		ret = sb_wait_any(rng_chance(&w->rng, 50) ? M.fd : K.fd, items, n, c.flags,
 				  c.clockid, c.timeout);
-		t->any_calls++;
-		t->settled++;
+		t->c[C_ANY_CALLS]++;
+		t->c[C_SETTLED]++;
 		if (ret >= 0 && (ret & SABUF_WAIT_ANY_NOT_EQUAL)) {
 			if ((unsigned int)(ret & ~SABUF_WAIT_ANY_NOT_EQUAL) >= n)
-				fail("wait-any of %u returned not-equal at %#x", n, ret);
-			t->not_equal++;
+				rl_fail("wait-any of %u returned not-equal at %#x", n, ret);
+			t->c[C_NOT_EQUAL]++;
 		} else if (ret >= 0) {
 			if ((unsigned int)ret >= n)
-				fail("wait-any of %u returned %d", n, ret);
+				rl_fail("wait-any of %u returned %d", n, ret);
 			else
-				t->ok[idxs[ret]]++;
+				t->c[OK(idxs[ret])]++;
 		} else if (ret == -ETIMEDOUT) {
-			t->timed_out++;
+			t->c[C_TIMED_OUT]++;
 			check_timeout(&c, "a wait-any");
 		} else if (ret == -EINTR) {
-			t->interrupted++;
+			t->c[C_INTERRUPTED]++;
 			check_eintr(&c, "a wait-any", false);
 		} else {
-			fail("wait-any of %u: %s", n, strerror(-ret));
+			rl_fail("wait-any of %u: %s", n, strerror(-ret));
 		}
-		tick(t);
+		rl_tick(t);
 	}
 }
 
-static void notify_waiter(struct worker *w, struct tally *t)
+static void notify_waiter(struct worker *w, struct rl_tally *t)
 {
-	while (!sh->stop) {
+	while (!rl->stop) {
 		unsigned int widx = (unsigned int)rng_below(&w->rng, opt_words + 1), nidx;
 		bool kbuf = rng_chance(&w->rng, 15), w64 = rng_chance(&w->rng, 30), wrong;
 		uint32_t count;
@@ -462,23 +392,23 @@ static void notify_waiter(struct worker *w, struct tally *t)
 		plan_timing(&w->rng, &c, 15);
 		sw = make_wait(widx, expect(&w->rng, widx, w64, &wrong), w64, &c);
 		ret = sb_notify_wait(idx_buf(widx)->fd, idx_offset(nidx), count, &sw);
-		t->nw_calls++;
-		t->nw_counts[nidx] += count;
-		t->settled++;
+		t->c[C_NW_CALLS]++;
+		t->c[NW_COUNTS(nidx)] += count;
+		t->c[C_SETTLED]++;
 		switch (ret) {
-		case 0: t->ok[widx]++; break;
-		case -EAGAIN: t->not_equal++; break;
-		case -ETIMEDOUT: t->timed_out++; check_timeout(&c, "a notify_wait"); break;
-		case -EINTR: t->interrupted++; check_eintr(&c, "a notify_wait", true); break;
-		default: fail("notify_wait (index %u, wait %u): %s", nidx, widx, strerror(-ret));
+		case 0: t->c[OK(widx)]++; break;
+		case -EAGAIN: t->c[C_NOT_EQUAL]++; break;
+		case -ETIMEDOUT: t->c[C_TIMED_OUT]++; check_timeout(&c, "a notify_wait"); break;
+		case -EINTR: t->c[C_INTERRUPTED]++; check_eintr(&c, "a notify_wait", true); break;
+		default: rl_fail("notify_wait (index %u, wait %u): %s", nidx, widx, strerror(-ret));
 		}
-		tick(t);
+		rl_tick(t);
 	}
 }
 
-static void notifier(struct worker *w, struct tally *t)
+static void notifier(struct worker *w, struct rl_tally *t)
 {
-	while (!sh->stop) {
+	while (!rl->stop) {
 		unsigned int idx = pick_idx(&w->rng);
 
 		if (rng_chance(&w->rng, 30))
@@ -486,13 +416,13 @@ static void notifier(struct worker *w, struct tally *t)
 		if (rng_chance(&w->rng, 30)) {
 			__atomic_thread_fence(__ATOMIC_SEQ_CST);
 			if (!sb_counter(idx_buf(idx), idx_offset(idx))) {
-				t->notify_skipped++;
-				tick(t);
+				t->c[C_NOTIFY_SKIPPED]++;
+				rl_tick(t);
 				continue;
 			}
 		}
 		do_notify(t, idx, random_count(&w->rng));
-		tick(t);
+		rl_tick(t);
 		if (rng_chance(&w->rng, 60))
 			sleep_ns((int64_t)rng_below(&w->rng, 200 * NSEC_PER_USEC));
 	}
@@ -544,7 +474,7 @@ static void async_open(struct worker *w, struct async_state *a)
 		die("epoll: %s", strerror(errno));
 }
 
-static void async_add(struct worker *w, struct async_state *a, struct tally *t)
+static void async_add(struct worker *w, struct async_state *a, struct rl_tally *t)
 {
 	unsigned int idx = pick_idx(&w->rng);
 	bool w64 = rng_chance(&w->rng, 30), wrong;
@@ -561,19 +491,19 @@ static void async_add(struct worker *w, struct async_state *a, struct tally *t)
 	sw = make_wait(idx, expect(&w->rng, idx, w64, &wrong), w64, &p->c);
 	fd = idx_is_k(idx) ? K.fd : rng_chance(&w->rng, 30) ? M_ro : M.fd;
 	ret = sb_waitset_add(a->ws, fd, p->tag, &sw);
-	t->async_adds++;
+	t->c[C_ASYNC_ADDS]++;
 	switch (ret) {
 	case 0:
 		a->n++;
 		return;
-	case -EAGAIN: t->not_equal++; break;
-	case -ETIMEDOUT: t->timed_out++; check_timeout(&p->c, "an async add"); break;
-	default: fail("WAITSET_ADD (index %u, flags %#x): %s", idx, sw.flags, strerror(-ret));
+	case -EAGAIN: t->c[C_NOT_EQUAL]++; break;
+	case -ETIMEDOUT: t->c[C_TIMED_OUT]++; check_timeout(&p->c, "an async add"); break;
+	default: rl_fail("WAITSET_ADD (index %u, flags %#x): %s", idx, sw.flags, strerror(-ret));
 	}
-	t->settled++;
+	t->c[C_SETTLED]++;
 }
 
-static void async_cancel(struct worker *w, struct async_state *a, struct tally *t)
+static void async_cancel(struct worker *w, struct async_state *a, struct rl_tally *t)
 {
 	uint64_t tag;
 	int i, ret;
@@ -590,31 +520,31 @@ static void async_cancel(struct worker *w, struct async_state *a, struct tally *
 			if (a->p[i].tag == tag && !a->p[i].cancel_enoent)
 				break;
 		if (i == (int)a->n) {
-			fail("WAITSET_CANCEL of tag %#llx returned 0, but none such was pending",
+			rl_fail("WAITSET_CANCEL of tag %#llx returned 0, but none such was pending",
 			     (unsigned long long)tag);
 			return;
 		}
 		drop_pending(a, (unsigned int)i);
-		t->cancelled++;
-		t->settled++;
+		t->c[C_CANCELLED]++;
+		t->c[C_SETTLED]++;
 	} else if (ret == -ENOENT) {
 		/* settled (or all of that tag settled): their results must come */
 		for (i = 0; i < (int)a->n; i++)
 			if (a->p[i].tag == tag)
 				a->p[i].cancel_enoent = true;
 	} else {
-		fail("WAITSET_CANCEL: %s", strerror(-ret));
+		rl_fail("WAITSET_CANCEL: %s", strerror(-ret));
 	}
 }
 
 /* Account one result read from the waitset. */
 static void async_result(struct async_state *a, const struct sabuf_waitset_result *r,
-			 struct tally *t)
+			 struct rl_tally *t)
 {
 	int i = -1;
 
 	if (r->reserved)
-		fail("a waitset result has reserved %#x", r->reserved);
+		rl_fail("a waitset result has reserved %#x", r->reserved);
 	if (r->result == 0) {
 		/* a duplicate tag: one a cancel found settled first */
 		for (i = 0; i < (int)a->n; i++)
@@ -623,28 +553,28 @@ static void async_result(struct async_state *a, const struct sabuf_waitset_resul
 		if (i == (int)a->n)
 			i = find_pending(a, r->tag);
 		if (i < 0) {
-			fail("a waitset reported tag %#llx woken, but no wait with it was pending",
+			rl_fail("a waitset reported tag %#llx woken, but no wait with it was pending",
 			     (unsigned long long)r->tag);
 			return;
 		}
-		t->ok[a->p[i].idx]++;
+		t->c[OK(a->p[i].idx)]++;
 	} else if (r->result == -ETIMEDOUT) {
 		/* a duplicate tag has no timeout: the timed one is unique */
 		for (i = 0; i < (int)a->n; i++)
 			if (a->p[i].tag == r->tag && a->p[i].c.deadline >= 0)
 				break;
 		if (i == (int)a->n) {
-			fail("a waitset reported tag %#llx timed out, but no timed wait with it "
+			rl_fail("a waitset reported tag %#llx timed out, but no timed wait with it "
 			     "was pending", (unsigned long long)r->tag);
 			return;
 		}
 		check_timeout(&a->p[i].c, "an async wait");
-		t->timed_out++;
+		t->c[C_TIMED_OUT]++;
 	} else {
-		fail("a waitset result for tag %#llx is %d", (unsigned long long)r->tag, r->result);
+		rl_fail("a waitset result for tag %#llx is %d", (unsigned long long)r->tag, r->result);
 		return;
 	}
-	t->settled++;
+	t->c[C_SETTLED]++;
 	drop_pending(a, (unsigned int)i);
 }
 
@@ -658,7 +588,7 @@ static bool can_block(struct async_state *a)
 }
 
 /* Read what is there (wait up to ms for the first); false if nothing came. */
-static bool async_read(struct worker *w, struct async_state *a, struct tally *t, int ms)
+static bool async_read(struct worker *w, struct async_state *a, struct rl_tally *t, int ms)
 {
 	struct sabuf_waitset_result res[9];
 	unsigned int k = (unsigned int)rng_below(&w->rng, 100);
@@ -671,7 +601,7 @@ static bool async_read(struct worker *w, struct async_state *a, struct tally *t,
 		if (poll(&pfd, 1, ms) <= 0)
 			return false;
 		if (pfd.revents != POLLIN) {
-			fail("poll of a waitset: revents %#x", pfd.revents);
+			rl_fail("poll of a waitset: revents %#x", pfd.revents);
 			return false;
 		}
 	} else if (k < 80 || a->nonblock) {
@@ -695,21 +625,21 @@ static bool async_read(struct worker *w, struct async_state *a, struct tally *t,
 	if (got < 0) {
 		if (errno == EAGAIN && a->nonblock)
 			return false;
-		if (errno == EINTR && sig_mode != SIG_RESTART)
+		if (errno == EINTR && rl_sig_mode != RL_SIG_RESTART)
 			return false;
-		fail("read of a waitset (%zu bytes%s): %s", len, a->nonblock ? ", O_NONBLOCK" : "",
+		rl_fail("read of a waitset (%zu bytes%s): %s", len, a->nonblock ? ", O_NONBLOCK" : "",
 		     strerror(errno));
 		return false;
 	}
 	if (!got || got % sizeof(res[0]) || (size_t)got > len)
-		fail("read of %zu bytes from a waitset returned %zd", len, got);
+		rl_fail("read of %zu bytes from a waitset returned %zd", len, got);
 	for (unsigned int i = 0; i < (size_t)got / sizeof(res[0]); i++)
 		async_result(a, &res[i], t);
 	return true;
 }
 
 /* Cancel everything, read until every wait is accounted for, close. */
-static void async_close(struct worker *w, struct async_state *a, struct tally *t)
+static void async_close(struct worker *w, struct async_state *a, struct rl_tally *t)
 {
 	double until;
 
@@ -727,20 +657,20 @@ static void async_close(struct worker *w, struct async_state *a, struct tally *t
 				if (a->p[j].tag == a->p[i].tag && !a->p[j].cancel_enoent)
 					break;
 			drop_pending(a, (unsigned int)j);
-			t->cancelled++;
-			t->settled++;
+			t->c[C_CANCELLED]++;
+			t->c[C_SETTLED]++;
 			i = (unsigned int)-1;	/* the array changed: start over */
 		} else if (ret == -ENOENT) {
 			a->p[i].cancel_enoent = true;
 		} else {
-			fail("WAITSET_CANCEL: %s", strerror(-ret));
+			rl_fail("WAITSET_CANCEL: %s", strerror(-ret));
 			break;
 		}
 	}
 	until = mono_seconds() + 30;
-	while (a->n && !sh->failed) {
+	while (a->n && !rl->failed) {
 		if (mono_seconds() > until) {
-			fail("%u waits of a waitset settled (cancel said ENOENT) but never came out "
+			rl_fail("%u waits of a waitset settled (cancel said ENOENT) but never came out "
 			     "of read(2); first tag %#llx", a->n, (unsigned long long)a->p[0].tag);
 			break;
 		}
@@ -751,12 +681,12 @@ static void async_close(struct worker *w, struct async_state *a, struct tally *t
 	a->n = 0;
 }
 
-static void async_waiter(struct worker *w, struct tally *t)
+static void async_waiter(struct worker *w, struct rl_tally *t)
 {
 	struct async_state a = { 0 };
 
 	async_open(w, &a);
-	while (!sh->stop) {
+	while (!rl->stop) {
 		unsigned int k = (unsigned int)rng_below(&w->rng, 100);
 
 		if (k < 50 && a.n < MAX_OUTSTANDING) {
@@ -770,87 +700,32 @@ static void async_waiter(struct worker *w, struct tally *t)
 			async_close(w, &a, t);
 			async_open(w, &a);
 		}
-		tick(t);
+		rl_tick(t);
 	}
 	async_close(w, &a, t);
 }
 
-static void *worker_main(void *arg)
+static void worker_main(unsigned int nr, struct rl_tally *t)
 {
-	struct worker *w = arg;
-	struct tally t = { 0 };
-	unsigned int slot = nr_worker_tids++;
+	struct worker *w = &workers[nr];
 
-	if (slot < MAX_THREADS)
-		worker_tids[slot] = (pid_t)syscall(SYS_gettid);
 	switch (w->role) {
-	case BLOCKER: blocker(w, &t); break;
-	case ANY: any_waiter(w, &t); break;
-	case ASYNC: async_waiter(w, &t); break;
-	case NOTIFY_WAIT: notify_waiter(w, &t); break;
-	case NOTIFIER: notifier(w, &t); break;
+	case BLOCKER: blocker(w, t); break;
+	case ANY: any_waiter(w, t); break;
+	case ASYNC: async_waiter(w, t); break;
+	case NOTIFY_WAIT: notify_waiter(w, t); break;
+	case NOTIFIER: notifier(w, t); break;
 	}
-	flush(&t);
-	sh->live--;
-	return NULL;
-}
-
-static void *signaller_main(void *arg)
-{
-	struct rng *r = arg;
-	bool restart = true;
-
-	while (!sh->stop) {
-		unsigned int n = nr_worker_tids;
-
-		sleep_ns((int64_t)rng_below(r, 2 * (uint64_t)opt_signal_us * NSEC_PER_USEC + 1));
-		if (!n)
-			continue;
-		if (sig_mode == SIG_FLIPPING && rng_chance(r, 10)) {
-			restart = !restart;
-			set_handler(restart);
-		}
-		if (!syscall(SYS_tgkill, getpid(), worker_tids[rng_below(r, n)], SIGUSR1))
-			sh->signals_sent++;
-	}
-	return NULL;
 }
 
 static int survivor_main(unsigned int proc)
 {
-	static const enum role roles[] = { BLOCKER, BLOCKER, ANY, ANY, ASYNC, ASYNC, ASYNC,
-					   NOTIFY_WAIT, NOTIFIER, NOTIFIER };
-	static struct worker workers[ARRAY_SIZE(roles)];
-	struct rng sig_rng = rng_derive(seed, proc, 0xffff);
-	unsigned int n = ARRAY_SIZE(roles), i;
-	pthread_t signaller;
-	sigset_t usr1;
-
 	close(W);	/* only the parent and the doomed "shared" processes hold W */
-	sig_mode = (enum sig_mode)(proc % 3);
-	set_handler(sig_mode != SIG_NO_RESTART);
-	sh->live += (int)n;
-	for (i = 0; i < n; i++) {
+	for (unsigned int i = 0; i < ARRAY_SIZE(roles); i++) {
 		workers[i].role = roles[i];
 		workers[i].rng = rng_derive(seed, proc, i);
-		if (pthread_create(&workers[i].thread, NULL, worker_main, &workers[i])) {
-			fail("pthread_create failed");
-			sh->live -= (int)(n - i);
-			n = i;
-			break;
-		}
 	}
-	sigemptyset(&usr1);
-	sigaddset(&usr1, SIGUSR1);
-	pthread_sigmask(SIG_BLOCK, &usr1, NULL);
-	if (opt_signal_us && pthread_create(&signaller, NULL, signaller_main, &sig_rng))
-		fail("pthread_create failed");
-	sh->ready++;
-	for (i = 0; i < n; i++)
-		pthread_join(workers[i].thread, NULL);
-	if (opt_signal_us)
-		pthread_join(signaller, NULL);
-	return 0;
+	return rl_process_main(proc, ARRAY_SIZE(roles), worker_main, opt_signal_us, seed);
 }
 
 /* ---- the doomed: SIGKILLed at random ---- */
@@ -887,7 +762,7 @@ static void *doomed_private(void *arg)
 				sw.flags |= SABUF_WAIT_HANDON;
 			ret = sb_wait(K.fd, sw.offset, sw.expected, sw.flags, sw.clockid, sw.timeout_ns);
 			if (!ret)
-				sh->k_reported++;
+				rl->c[C_K_REPORTED]++;
 			break;
 		case 1: {
 			struct sabuf_wait_any_item it[3];
@@ -902,7 +777,7 @@ static void *doomed_private(void *arg)
 			}
 			ret = sb_wait_any(K.fd, it, 3, c.flags, c.clockid, c.timeout);
 			if (ret >= 0 && !(ret & SABUF_WAIT_ANY_NOT_EQUAL))
-				sh->k_reported++;
+				rl->c[C_K_REPORTED]++;
 			break;
 		}
 		case 2: {
@@ -921,7 +796,7 @@ static void *doomed_private(void *arg)
 				got = read(ws, res, sizeof(res));
 				for (ssize_t i = 0; i < got / (ssize_t)sizeof(res[0]); i++)
 					if (!res[i].result)
-						sh->k_reported++;
+						rl->c[C_K_REPORTED]++;
 			}
 			(void)sb_waitset_cancel(ws, rng_next(r));
 			sleep_ns((int64_t)rng_below(r, NSEC_PER_MSEC));
@@ -932,10 +807,10 @@ static void *doomed_private(void *arg)
 			uint32_t count = (uint32_t)rng_range(r, 0, 2);
 
 			/* counted before the call: the bound stays an upper bound */
-			sh->nw_counts[nidx] += count;
+			rl->c[NW_COUNTS(nidx)] += count;
 			ret = sb_notify_wait(K.fd, idx_offset(nidx), count, &sw);
 			if (!ret)
-				sh->k_reported++;
+				rl->c[C_K_REPORTED]++;
 			break;
 		}
 		}
@@ -963,7 +838,7 @@ static void *doomed_shared(void *arg)
 		sw = make_wait(idx, expect(r, idx, w64, &wrong), w64, &c);
 		ret = sb_waitset_add(W, rng_chance(r, 50) ? M.fd : M_ro, tag, &sw);
 		if (!ret) {
-			sh->w_adds++;
+			rl->c[C_W_ADDS]++;
 			if (nt < ARRAY_SIZE(tags))
 				tags[nt++] = tag;
 		}
@@ -971,7 +846,7 @@ static void *doomed_shared(void *arg)
 			unsigned int i = (unsigned int)rng_below(r, nt);
 
 			if (!sb_waitset_cancel(W, tags[i]))
-				sh->w_cancels++;
+				rl->c[C_W_CANCELS]++;
 			tags[i] = tags[--nt];
 		}
 		if (rng_chance(r, 20))
@@ -980,11 +855,15 @@ static void *doomed_shared(void *arg)
 	return NULL;
 }
 
-static void doomed_main(unsigned int child, bool shared)
+/* A doomed process (runloop.h's spawner forks it): even ones "private", odd ones "shared". */
+static void doomed_main(unsigned int child)
 {
+	bool shared = child % 2;
 	static struct doomed_arg args[4];
 	pthread_t th;
 
+	if (!shared)
+		close(W);
 	for (unsigned int i = 0; i < 4; i++) {
 		args[i] = (struct doomed_arg){ .rng = rng_derive(seed, 0x1000 + child, i),
 					       .kind = i, .child = child };
@@ -997,60 +876,11 @@ static void doomed_main(unsigned int child, bool shared)
 		pause();	/* until SIGKILL */
 }
 
-/* Keeps opt_doomed doomed processes alive, SIGKILLs each after 10..300 ms. */
-static void spawner_main(void)
-{
-	struct rng r = rng_derive(seed, 0xdead, 0);
-	pid_t pids[MAX_DOOMED] = { 0 };
-	double dies[MAX_DOOMED] = { 0 };
-	unsigned int child = 0;
-
-	while (!sh->stop) {
-		for (unsigned int i = 0; i < opt_doomed; i++) {
-			if (!pids[i]) {
-				bool shared = child % 2;
-				pid_t pid = fork();
-
-				if (pid < 0) {
-					fail("fork: %s", strerror(errno));
-					break;
-				}
-				if (!pid) {
-					if (!shared)
-						close(W);
-					doomed_main(child, shared);
-				}
-				child++;
-				sh->doomed_spawned++;
-				pids[i] = pid;
-				dies[i] = mono_seconds() + (double)rng_range(&r, 10, 300) / 1000;
-			} else if (mono_seconds() >= dies[i]) {
-				int status;
-
-				kill(pids[i], SIGKILL);
-				if (waitpid(pids[i], &status, 0) == pids[i] &&
-				    (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL))
-					fail("a doomed process ended with status %#x before its SIGKILL", status);
-				sh->doomed_killed++;
-				pids[i] = 0;
-			}
-		}
-		sleep_ns(2 * NSEC_PER_MSEC);
-	}
-	for (unsigned int i = 0; i < opt_doomed; i++) {
-		if (pids[i]) {
-			kill(pids[i], SIGKILL);
-			waitpid(pids[i], NULL, 0);
-			sh->doomed_killed++;
-		}
-	}
-}
-
 /* ---- the parent's collector: reads W ---- */
 
 static _Atomic int collector_stop;
 
-static unsigned int collect(struct tally *t, int ms)
+static unsigned int collect(struct rl_tally *t, int ms)
 {
 	struct sabuf_waitset_result res[64];
 	struct pollfd pfd = { .fd = W, .events = POLLIN };
@@ -1062,37 +892,37 @@ static unsigned int collect(struct tally *t, int ms)
 	got = read(W, res, sizeof(res));
 	if (got < 0) {
 		if (errno != EAGAIN)
-			fail("read of W: %s", strerror(errno));
+			rl_fail("read of W: %s", strerror(errno));
 		return 0;
 	}
 	for (unsigned int i = 0; i < (size_t)got / sizeof(res[0]); i++, n++) {
 		unsigned int idx = res[i].tag & 0xff;
 
 		if (!(res[i].tag & W_TAG) || idx >= opt_words)
-			fail("W reported tag %#llx, which no doomed process adds",
+			rl_fail("W reported tag %#llx, which no doomed process adds",
 			     (unsigned long long)res[i].tag);
 		else if (res[i].result == 0)
-			t->ok[idx]++;
+			t->c[OK(idx)]++;
 		else if (res[i].result == -ETIMEDOUT)
-			t->timed_out++;
+			t->c[C_TIMED_OUT]++;
 		else
-			fail("W reported %d for tag %#llx", res[i].result, (unsigned long long)res[i].tag);
-		t->settled++;
+			rl_fail("W reported %d for tag %#llx", res[i].result, (unsigned long long)res[i].tag);
+		t->c[C_SETTLED]++;
 	}
-	sh->w_results += n;
+	rl->c[C_W_RESULTS] += n;
 	return n;
 }
 
 static void *collector_main(void *arg)
 {
-	struct tally t = { 0 };
+	struct rl_tally t = { 0 };
 
 	(void)arg;
 	while (!collector_stop) {
 		collect(&t, 20);
-		tick(&t);
+		rl_tick(&t);
 	}
-	flush(&t);
+	rl_flush(&t);
 	return NULL;
 }
 
@@ -1324,37 +1154,36 @@ static bool final_checks(void)
 	bool ok = true;
 
 	for (unsigned int i = 0; i < opt_words; i++) {
-		notified += sh->notified[i];
-		okc += sh->ok[i];
-		if (sh->notified[i] != sh->ok[i]) {
-			complain("word %u (offset %u): notify returned %llu in total, but %llu waits "
-				 "came back ok", i, i * 8, (unsigned long long)sh->notified[i],
-				 (unsigned long long)sh->ok[i]);
+		char label[32];
+
+		notified += rl->c[NOTIFIED(i)];
+		okc += rl->c[OK(i)];
+		snprintf(label, sizeof(label), "word %u (offset %u)", i, i * 8);
+		if (!rl_exact(label, rl->c[NOTIFIED(i)], rl->c[OK(i)]))
 			ok = false;
-		}
 	}
-	if (sh->ok[IDX_L] > sh->notified[IDX_L] + sh->nw_counts[IDX_L]) {
+	if (rl->c[OK(IDX_L)] > rl->c[NOTIFIED(IDX_L)] + rl->c[NW_COUNTS(IDX_L)]) {
 		complain("L: %llu waits came back ok, more than notify returned (%llu) plus what "
-			 "notify_wait asked for (%llu)", (unsigned long long)sh->ok[IDX_L],
-			 (unsigned long long)sh->notified[IDX_L],
-			 (unsigned long long)sh->nw_counts[IDX_L]);
+			 "notify_wait asked for (%llu)", (unsigned long long)rl->c[OK(IDX_L)],
+			 (unsigned long long)rl->c[NOTIFIED(IDX_L)],
+			 (unsigned long long)rl->c[NW_COUNTS(IDX_L)]);
 		ok = false;
 	}
 	for (unsigned int i = IDX_K0; i < NR_IDX; i++) {
-		kn += sh->notified[i] + sh->nw_counts[i];
-		ko += sh->ok[i];
+		kn += rl->c[NOTIFIED(i)] + rl->c[NW_COUNTS(i)];
+		ko += rl->c[OK(i)];
 	}
-	if (ko + sh->k_reported > kn) {
+	if (ko + rl->c[C_K_REPORTED] > kn) {
 		complain("K: %llu ok results (%llu of them from doomed processes), more than notifies "
-			 "could have woken (%llu)", (unsigned long long)(ko + sh->k_reported),
-			 (unsigned long long)sh->k_reported, (unsigned long long)kn);
+			 "could have woken (%llu)", (unsigned long long)(ko + rl->c[C_K_REPORTED]),
+			 (unsigned long long)rl->c[C_K_REPORTED], (unsigned long long)kn);
 		ok = false;
 	}
 	say("accounting: M's words: notify returned %llu, %llu ok results (%llu through W); "
 	    "L: %llu ok <= %llu + %llu; K: %llu ok <= %llu", (unsigned long long)notified,
-	    (unsigned long long)okc, (unsigned long long)sh->w_results,
-	    (unsigned long long)sh->ok[IDX_L], (unsigned long long)sh->notified[IDX_L],
-	    (unsigned long long)sh->nw_counts[IDX_L], (unsigned long long)(ko + sh->k_reported),
+	    (unsigned long long)okc, (unsigned long long)rl->c[C_W_RESULTS],
+	    (unsigned long long)rl->c[OK(IDX_L)], (unsigned long long)rl->c[NOTIFIED(IDX_L)],
+	    (unsigned long long)rl->c[NW_COUNTS(IDX_L)], (unsigned long long)(ko + rl->c[C_K_REPORTED]),
 	    (unsigned long long)kn);
 
 	sock = genl_open();
@@ -1371,26 +1200,12 @@ static bool final_checks(void)
 	return ok;
 }
 
-/* Notify every index until every survivor thread saw the stop. */
-static bool drain(void)
+/* Notify every index (rl_drain() calls this until every survivor thread saw the stop). */
+static void wake_all(struct rl_tally *t)
 {
-	struct tally t = { 0 };
-	double until = mono_seconds() + 120;
-	bool ok = true;
-
-	while (sh->live > 0) {
-		if (mono_seconds() > until) {
-			complain("%d worker threads still running 120 s after the stop", sh->live);
-			ok = false;
-			break;
-		}
-		for (unsigned int i = 0; i < NR_IDX; i++)
-			if (i < opt_words || i >= IDX_L)
-				do_notify(&t, i, SABUF_NOTIFY_ALL);
-		sleep_ns(NSEC_PER_MSEC);
-	}
-	flush(&t);
-	return ok;
+	for (unsigned int i = 0; i < NR_IDX; i++)
+		if (i < opt_words || i >= IDX_L)
+			do_notify(t, i, SABUF_NOTIFY_ALL);
 }
 
 static void usage(void)
@@ -1443,14 +1258,34 @@ static void parse_args(int argc, char **argv)
 		opt_progress = 5;
 }
 
+/* ---- the parent's loop (runloop.h) ---- */
+
+static uint64_t settled(void) { return rl->c[C_SETTLED]; }
+
+static void progress_line(double elapsed, uint64_t done, double rate)
+{
+	say("%6.1f s: %llu settled (%.0f/s): %llu timed out, %llu not-equal, %llu "
+	    "interrupted, %llu cancelled; %llu waits, %llu wait-any, %llu async adds "
+	    "(+%llu in W, %llu results), %llu notify_wait; %llu notifies (+%llu skipped); "
+	    "%llu doomed killed",
+	    elapsed, (unsigned long long)done, rate,
+	    (unsigned long long)rl->c[C_TIMED_OUT], (unsigned long long)rl->c[C_NOT_EQUAL],
+	    (unsigned long long)rl->c[C_INTERRUPTED], (unsigned long long)rl->c[C_CANCELLED],
+	    (unsigned long long)rl->c[C_WAIT_CALLS], (unsigned long long)rl->c[C_ANY_CALLS],
+	    (unsigned long long)rl->c[C_ASYNC_ADDS], (unsigned long long)rl->c[C_W_ADDS],
+	    (unsigned long long)rl->c[C_W_RESULTS], (unsigned long long)rl->c[C_NW_CALLS],
+	    (unsigned long long)rl->c[C_NOTIFY_CALLS], (unsigned long long)rl->c[C_NOTIFY_SKIPPED],
+	    (unsigned long long)rl->doomed_killed);
+}
+
 int main(int argc, char **argv)
 {
-	struct tally t = { 0 };
+	struct rl_tally *t;
+	struct rl_loop loop = { .done = settled, .progress_line = progress_line };
+	struct rl_doomed doomed = { .min_ms = 10, .max_ms = 300, .child = doomed_main };
 	pthread_t collector;
 	pid_t spawner = -1;
-	double start, last = 0, now;
-	uint64_t last_settled = 0;
-	unsigned int i;
+	double start, now;
 	struct rng r;
 	bool ok = true;
 	int ret;
@@ -1474,131 +1309,70 @@ int main(int argc, char **argv)
 	M_ro = sb_dup_readonly(M.fd);
 	if (M_ro < 0)
 		die("DUP_READONLY: %s", strerror(-M_ro));
-	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (sh == MAP_FAILED)
-		die("mmap: %s", strerror(errno));
+	rl_init(0, NR_COUNTERS, 32);
 
-	if (!fifo_check()) {
-		say("FAILED (seed %#llx)", (unsigned long long)seed);
-		return STRESS_FAIL;
-	}
+	if (!fifo_check())
+		return rl_verdict(false, seed, NULL);
 
 	W = sb_waitset_create(M.fd, SABUF_WAITSET_NONBLOCK);
 	if (W < 0)
 		die("WAITSET_CREATE: %s", strerror(-W));
-	for (i = 0; i < opt_procs; i++) {
-		pid_t pid = fork();
-
-		if (pid < 0)
-			die("fork: %s", strerror(errno));
-		if (!pid)
-			_exit(survivor_main(i));
-		sh->pids[i] = pid;
-	}
+	rl_fork_procs(opt_procs, survivor_main);
 	if (opt_doomed) {
-		spawner = fork();
-		if (spawner < 0)
-			die("fork: %s", strerror(errno));
-		if (!spawner) {
-			spawner_main();
-			_exit(0);
-		}
+		doomed.slots = opt_doomed;
+		doomed.seed = seed;
+		spawner = rl_spawner_start(&doomed);
 	}
 	if (pthread_create(&collector, NULL, collector_main, NULL))
 		die("pthread_create failed");
-	while (sh->ready < (int)opt_procs && !sh->failed)
-		sleep_ns(NSEC_PER_MSEC);
+	rl_wait_ready((int)opt_procs);
 
-	start = last = mono_seconds();
-	while (!sh->stop) {
-		int status;
-		pid_t pid;
-
-		sleep_ns(opt_signal_us ? (int64_t)rng_below(&r, 10 * NSEC_PER_MSEC) : 20 * NSEC_PER_MSEC);
-		now = mono_seconds();
-		if (opt_signal_us)
-			kill(sh->pids[rng_below(&r, opt_procs)], SIGUSR1);
-		pid = waitpid(-1, &status, WNOHANG);
-		if (pid > 0) {
-			fail("process %d ended before the stop (status %#x)", pid, status);
-			break;
-		}
-		if (now - last >= opt_progress) {
-			say("%6.1f s: %llu settled (%.0f/s): %llu timed out, %llu not-equal, %llu "
-			    "interrupted, %llu cancelled; %llu waits, %llu wait-any, %llu async adds "
-			    "(+%llu in W, %llu results), %llu notify_wait; %llu notifies (+%llu skipped); "
-			    "%llu doomed killed",
-			    now - start, (unsigned long long)sh->settled,
-			    (double)(sh->settled - last_settled) / (now - last),
-			    (unsigned long long)sh->timed_out, (unsigned long long)sh->not_equal,
-			    (unsigned long long)sh->interrupted, (unsigned long long)sh->cancelled,
-			    (unsigned long long)sh->wait_calls, (unsigned long long)sh->any_calls,
-			    (unsigned long long)sh->async_adds, (unsigned long long)sh->w_adds,
-			    (unsigned long long)sh->w_results, (unsigned long long)sh->nw_calls,
-			    (unsigned long long)sh->notify_calls, (unsigned long long)sh->notify_skipped,
-			    (unsigned long long)sh->doomed_killed);
-			last = now;
-			last_settled = sh->settled;
-		}
-		if (sh->settled >= opt_settled || (opt_seconds && now - start >= opt_seconds))
-			break;
-	}
-	now = mono_seconds();
-	sh->stop = 1;
-	if (spawner > 0) {
-		int status;
-
-		if (waitpid(spawner, &status, 0) != spawner || !WIFEXITED(status) || WEXITSTATUS(status)) {
-			complain("the spawner ended with status %#x", status);
-			ok = false;
-		}
-	}
-	if (!drain())
+	loop.seconds = opt_seconds;
+	loop.target = opt_settled;
+	loop.progress = opt_progress;
+	loop.signal_us = opt_signal_us;
+	loop.rng = &r;
+	now = rl_run(&loop, &start);
+	rl->stop = 1;
+	if (spawner > 0 && !rl_spawner_wait(spawner))
 		ok = false;
-	for (i = 0; i < opt_procs; i++) {
-		int status;
-
-		if (waitpid(sh->pids[i], &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
-			complain("survivor %u ended with status %#x", i, status);
-			ok = false;
-		}
-	}
+	if (!rl_drain(wake_all))
+		ok = false;
+	if (!rl_reap())
+		ok = false;
 	/* every notify is done, so every wait W's notifies picked is on its ready list */
 	collector_stop = 1;
 	pthread_join(collector, NULL);
-	while (collect(&t, 0))
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		die("out of memory");
+	while (collect(t, 0))
 		;
-	flush(&t);
+	rl_flush(t);
+	free(t);
 	close(W);	/* the last close: cancels what is still pending */
-	if (sh->failed) {
-		complain("%s", sh->first_error);
+	if (!rl_check_failed())
 		ok = false;
-	}
 	if (!final_checks())
 		ok = false;
 	say("%llu settled waits in %.1f s (%.0f/s): %llu timed out, %llu not-equal, %llu "
 	    "interrupted, %llu cancelled; %llu async adds (+%llu in W, %llu cancelled there, %llu "
 	    "results), %llu wait-any, %llu notify_wait, %llu notifies; %llu doomed processes "
 	    "SIGKILLed (%llu ok results reported from K); %llu signals",
-	    (unsigned long long)sh->settled, now - start, (double)sh->settled / (now - start),
-	    (unsigned long long)sh->timed_out, (unsigned long long)sh->not_equal,
-	    (unsigned long long)sh->interrupted, (unsigned long long)sh->cancelled,
-	    (unsigned long long)sh->async_adds, (unsigned long long)sh->w_adds,
-	    (unsigned long long)sh->w_cancels, (unsigned long long)sh->w_results,
-	    (unsigned long long)sh->any_calls, (unsigned long long)sh->nw_calls,
-	    (unsigned long long)sh->notify_calls, (unsigned long long)sh->doomed_killed,
-	    (unsigned long long)sh->k_reported, (unsigned long long)sh->signals_sent);
-	if (sh->settled < opt_settled)
+	    (unsigned long long)rl->c[C_SETTLED], now - start, (double)rl->c[C_SETTLED] / (now - start),
+	    (unsigned long long)rl->c[C_TIMED_OUT], (unsigned long long)rl->c[C_NOT_EQUAL],
+	    (unsigned long long)rl->c[C_INTERRUPTED], (unsigned long long)rl->c[C_CANCELLED],
+	    (unsigned long long)rl->c[C_ASYNC_ADDS], (unsigned long long)rl->c[C_W_ADDS],
+	    (unsigned long long)rl->c[C_W_CANCELS], (unsigned long long)rl->c[C_W_RESULTS],
+	    (unsigned long long)rl->c[C_ANY_CALLS], (unsigned long long)rl->c[C_NW_CALLS],
+	    (unsigned long long)rl->c[C_NOTIFY_CALLS], (unsigned long long)rl->doomed_killed,
+	    (unsigned long long)rl->c[C_K_REPORTED], (unsigned long long)rl->signals_sent);
+	if (rl->c[C_SETTLED] < opt_settled)
 		say("(the settled target %llu was not reached: time limit)",
 		    (unsigned long long)opt_settled);
 	close(M_ro);
 	sb_buffer_drop(&M);
 	sb_buffer_drop(&K);
-	if (!ok) {
-		say("FAILED (seed %#llx)", (unsigned long long)seed);
-		return STRESS_FAIL;
-	}
-	say("PASS: exact accounting across waiter kinds, FIFO across kinds, no waiter left "
-	    "(seed %#llx)", (unsigned long long)seed);
-	return STRESS_PASS;
+	return rl_verdict(ok, seed, "exact accounting across waiter kinds, FIFO across kinds, "
+			  "no waiter left");
 }

@@ -44,6 +44,7 @@
  */
 #include "common.h"
 #include "genl.h"
+#include "runloop.h"
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -57,10 +58,10 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#define MAX_PROCS	16
+#define MAX_PROCS	RL_MAX_PROCS
 #define MAX_WORDS	16		/* chaos words; two indices each */
 #define MAX_PAIRS	64
-#define MAX_THREADS	256		/* per process */
+#define MAX_THREADS	RL_MAX_THREADS	/* per process */
 #define NR_INDICES	(2 * MAX_WORDS + MAX_PAIRS + 1)
 
 #define BUFFER_BYTES	8192		/* two pages: chaos words alias counter slots */
@@ -77,41 +78,20 @@ static unsigned int opt_herd = 8;	/* per process: more than notify's wake batch 
 
 static struct sb_buffer buf;
 
-/* ---- the state every process shares (MAP_SHARED | MAP_ANONYMOUS) ---- */
+/* ---- the counters every process adds to (runloop.h) ---- */
 
-struct index_totals {
-	_Atomic uint64_t notified;	/* sum of notify return values */
-	_Atomic uint64_t woken;		/* waits that returned 0 */
+enum {
+	C_WAIT_CALLS, C_NOTIFY_CALLS, C_NOTIFY_SKIPPED, C_NOT_EQUAL, C_TIMED_OUT, C_INTERRUPTED,
+	C_NOTIFIED,				/* NR_INDICES: sums of notify return values */
+	C_WOKEN = C_NOTIFIED + NR_INDICES,	/* NR_INDICES: waits that returned 0 */
+	NR_COUNTERS = C_WOKEN + NR_INDICES
 };
+#define NOTIFIED(i)	(C_NOTIFIED + (i))
+#define WOKEN(i)	(C_WOKEN + (i))
+_Static_assert(NR_COUNTERS <= RL_MAX_COUNTERS, "runloop.h counts at most RL_MAX_COUNTERS");
 
-struct shared {
-	_Atomic int stop;
-	_Atomic int failed;
-	_Atomic int ready;		/* processes whose threads are running */
-	_Atomic int live;		/* worker threads not yet finished */
-	char first_error[512];
-	_Atomic uint64_t wait_calls, notify_calls, notify_skipped;
-	_Atomic uint64_t not_equal, timed_out, interrupted;
-	_Atomic uint64_t signals_sent, signals_caught;
-	struct index_totals idx[NR_INDICES];
-	_Atomic uint64_t pair_turns[MAX_PAIRS];
-	pid_t pids[MAX_PROCS];
-};
-static struct shared *sh;
-
-static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void fail(const char *fmt, ...)
-{
-	va_list ap;
-	int expected = 0;
-
-	if (atomic_compare_exchange_strong(&sh->failed, &expected, 1)) {
-		va_start(ap, fmt);
-		vsnprintf(sh->first_error, sizeof(sh->first_error), fmt, ap);
-		va_end(ap);
-	}
-	sh->stop = 1;
-}
+/* Shared too, outside the tallies: each relay pair's turns (the stall check). */
+static _Atomic uint64_t *pair_turns;
 
 /* ---- the buffer's layout ---- */
 
@@ -143,57 +123,6 @@ static unsigned int herd_index(void) { return 2 * MAX_WORDS + MAX_PAIRS; }
 static uint32_t *relay_ptr(unsigned int k)
 {
 	return (uint32_t *)((char *)buf.data + relay_offset(k));
-}
-
-/* ---- per-thread tallies, flushed into the shared totals now and then ---- */
-
-struct tally {
-	uint64_t notified[NR_INDICES], woken[NR_INDICES];
-	uint64_t wait_calls, notify_calls, notify_skipped, not_equal, timed_out, interrupted;
-	unsigned int ops;
-};
-
-static void flush(struct tally *t)
-{
-	for (unsigned int i = 0; i < NR_INDICES; i++) {
-		if (t->notified[i])
-			sh->idx[i].notified += t->notified[i];
-		if (t->woken[i])
-			sh->idx[i].woken += t->woken[i];
-	}
-	sh->wait_calls += t->wait_calls;
-	sh->notify_calls += t->notify_calls;
-	sh->notify_skipped += t->notify_skipped;
-	sh->not_equal += t->not_equal;
-	sh->timed_out += t->timed_out;
-	sh->interrupted += t->interrupted;
-	memset(t, 0, sizeof(*t));
-}
-
-static void tick(struct tally *t)
-{
-	if (++t->ops >= 64)
-		flush(t);
-}
-
-/* ---- signals ---- */
-
-enum sig_mode { SIG_RESTART, SIG_NO_RESTART, SIG_FLIPPING };
-static enum sig_mode sig_mode;		/* this process's */
-static _Atomic uint64_t caught;		/* this process's */
-
-static void on_sigusr1(int sig)
-{
-	(void)sig;
-	caught++;
-}
-
-static void set_handler(bool restart)
-{
-	struct sigaction sa = { .sa_handler = on_sigusr1, .sa_flags = restart ? SA_RESTART : 0 };
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGUSR1, &sa, NULL);
 }
 
 /* ---- one wait, with a random timeout ---- */
@@ -244,40 +173,40 @@ static void plan_wait(struct rng *r, struct wait_call *c, unsigned int forever_p
 }
 
 /* Run a planned wait and account for it. */
-static int do_wait(struct tally *t, unsigned int idx, const struct wait_call *c)
+static int do_wait(struct rl_tally *t, unsigned int idx, const struct wait_call *c)
 {
 	int ret = sb_wait(buf.fd, c->offset, c->expected, c->flags, c->clockid, c->timeout);
 
-	t->wait_calls++;
+	t->c[C_WAIT_CALLS]++;
 	switch (ret) {
 	case 0:
-		t->woken[idx]++;
+		t->c[WOKEN(idx)]++;
 		break;
 	case -EAGAIN:
-		t->not_equal++;
+		t->c[C_NOT_EQUAL]++;
 		break;
 	case -ETIMEDOUT:
-		t->timed_out++;
+		t->c[C_TIMED_OUT]++;
 		if (c->deadline < 0)
-			fail("a wait without timeout timed out (offset %llu)",
+			rl_fail("a wait without timeout timed out (offset %llu)",
 			     (unsigned long long)c->offset);
 		else if (now_ns(c->clockid) < c->deadline)
-			fail("a wait timed out %lld ns before its deadline (clock %u, flags %#x)",
+			rl_fail("a wait timed out %lld ns before its deadline (clock %u, flags %#x)",
 			     (long long)(c->deadline - now_ns(c->clockid)), c->clockid, c->flags);
 		break;
 	case -EINTR:
-		t->interrupted++;
+		t->c[C_INTERRUPTED]++;
 		/*
 		 * ABI 2: the kernel never rewrites the struct, so a relative
 		 * wait with a timeout ends with EINTR after any handler; an
 		 * absolute or infinite one must restart under SA_RESTART.
 		 */
-		if (sig_mode == SIG_RESTART && (c->deadline < 0 || (c->flags & SABUF_WAIT_ABSTIME)))
-			fail("a%s wait failed with EINTR although SIGUSR1 has SA_RESTART",
+		if (rl_eintr_forbidden(c->deadline < 0 || (c->flags & SABUF_WAIT_ABSTIME)))
+			rl_fail("a%s wait failed with EINTR although SIGUSR1 has SA_RESTART",
 			     c->deadline < 0 ? "n infinite" : "n absolute");
 		break;
 	default:
-		fail("wait (offset %llu, flags %#x, clock %u, timeout %lld) failed: %s",
+		rl_fail("wait (offset %llu, flags %#x, clock %u, timeout %lld) failed: %s",
 		     (unsigned long long)c->offset, c->flags, c->clockid,
 		     (long long)c->timeout, strerror(-ret));
 	}
@@ -285,19 +214,19 @@ static int do_wait(struct tally *t, unsigned int idx, const struct wait_call *c)
 }
 
 /* Notify and account; count is checked against the result. */
-static int do_notify(struct tally *t, unsigned int idx, uint64_t offset, uint32_t count)
+static int do_notify(struct rl_tally *t, unsigned int idx, uint64_t offset, uint32_t count)
 {
 	int ret = sb_notify(buf.fd, offset, count);
 
-	t->notify_calls++;
+	t->c[C_NOTIFY_CALLS]++;
 	if (ret < 0) {
-		fail("notify (offset %llu, count %u) failed: %s", (unsigned long long)offset,
+		rl_fail("notify (offset %llu, count %u) failed: %s", (unsigned long long)offset,
 		     count, strerror(-ret));
 		return 0;
 	}
 	if (count != SABUF_NOTIFY_ALL && (uint32_t)ret > count)
-		fail("notify (offset %llu, count %u) woke %d", (unsigned long long)offset, count, ret);
-	t->notified[idx] += (uint32_t)ret;
+		rl_fail("notify (offset %llu, count %u) woke %d", (unsigned long long)offset, count, ret);
+	t->c[NOTIFIED(idx)] += (uint32_t)ret;
 	return ret;
 }
 
@@ -319,19 +248,17 @@ static uint32_t random_count(struct rng *r, bool zero_ok)
 enum role { CHAOS_WAITER, CHAOS_NOTIFIER, RELAY, HERD, HERDER };
 
 struct worker {
-	pthread_t thread;
 	enum role role;
 	unsigned int proc, nr;		/* process index, thread number in it */
 	unsigned int pair, side;	/* RELAY */
 	struct rng rng;
 };
 
-static pid_t worker_tids[MAX_THREADS];
-static _Atomic unsigned int nr_worker_tids;
+static struct worker workers[MAX_THREADS];	/* this process's */
 
-static void chaos_waiter(struct worker *w, struct tally *t)
+static void chaos_waiter(struct worker *w, struct rl_tally *t)
 {
-	while (!sh->stop) {
+	while (!rl->stop) {
 		unsigned int idx = (unsigned int)rng_below(&w->rng, nr_chaos_indices());
 		uint64_t *word = word_ptr(idx / 2);
 		uint64_t g = __atomic_load_n(word, __ATOMIC_SEQ_CST);
@@ -355,16 +282,16 @@ static void chaos_waiter(struct worker *w, struct tally *t)
 			uint64_t seen = idx % 2 ? (uint32_t)(now >> 32) : w64 ? now : (uint32_t)now;
 
 			if (seen == c.expected)
-				fail("wait said not-equal, but index %llu still holds %#llx",
+				rl_fail("wait said not-equal, but index %llu still holds %#llx",
 				     (unsigned long long)c.offset, (unsigned long long)seen);
 		}
-		tick(t);
+		rl_tick(t);
 	}
 }
 
-static void chaos_notifier(struct worker *w, struct tally *t)
+static void chaos_notifier(struct worker *w, struct rl_tally *t)
 {
-	while (!sh->stop) {
+	while (!rl->stop) {
 		unsigned int idx = (unsigned int)rng_below(&w->rng, nr_chaos_indices());
 		uint64_t off = chaos_offset(idx);
 
@@ -374,40 +301,40 @@ static void chaos_notifier(struct worker *w, struct tally *t)
 			/* libsabuf's fast path: store, full fence, read the counter */
 			__atomic_thread_fence(__ATOMIC_SEQ_CST);
 			if (!sb_counter(&buf, off)) {
-				t->notify_skipped++;
-				tick(t);
+				t->c[C_NOTIFY_SKIPPED]++;
+				rl_tick(t);
 				continue;
 			}
 		}
 		do_notify(t, idx, off, random_count(&w->rng, true));
-		tick(t);
+		rl_tick(t);
 		/* leave the waiters some time to queue up again */
 		if (rng_chance(&w->rng, 50))
 			sleep_ns((int64_t)rng_below(&w->rng, 100 * NSEC_PER_USEC));
 	}
 }
 
-static void relay(struct worker *w, struct tally *t)
+static void relay(struct worker *w, struct rl_tally *t)
 {
 	unsigned int k = w->pair, idx = relay_index(k);
 	uint64_t off = relay_offset(k);
 	uint32_t *word = relay_ptr(k);
 
-	while (!sh->stop) {
+	while (!rl->stop) {
 		uint32_t turn = __atomic_load_n(word, __ATOMIC_SEQ_CST);
 
 		if ((turn & 1) == w->side) {
 			int woke;
 
 			__atomic_store_n(word, turn + 1, __ATOMIC_SEQ_CST);
-			sh->pair_turns[k]++;
+			pair_turns[k]++;
 			__atomic_thread_fence(__ATOMIC_SEQ_CST);
 			if (!sb_counter(&buf, off)) {
-				t->notify_skipped++;
+				t->c[C_NOTIFY_SKIPPED]++;
 			} else {
 				woke = do_notify(t, idx, off, random_count(&w->rng, false));
 				if (woke > 1)
-					fail("relay %u: a notify woke %d, but only one partner waits",
+					rl_fail("relay %u: a notify woke %d, but only one partner waits",
 					     k, woke);
 			}
 		} else {
@@ -418,10 +345,10 @@ static void relay(struct worker *w, struct tally *t)
 			plan_wait(&w->rng, &c, 60);
 			if (do_wait(t, idx, &c) == -EAGAIN &&
 			    __atomic_load_n(word, __ATOMIC_SEQ_CST) == turn)
-				fail("relay %u: wait said not-equal, but the word still holds %u",
+				rl_fail("relay %u: wait said not-equal, but the word still holds %u",
 				     k, turn);
 		}
-		tick(t);
+		rl_tick(t);
 	}
 }
 
@@ -430,73 +357,39 @@ static void relay(struct worker *w, struct tally *t)
  * than the module collects in one batch (it then wakes under the lock).
  * The word never changes: only notifies (and timeouts, signals) end a wait.
  */
-static void herd(struct worker *w, struct tally *t)
+static void herd(struct worker *w, struct rl_tally *t)
 {
-	while (!sh->stop) {
+	while (!rl->stop) {
 		struct wait_call c = { .offset = HERD_OFFSET, .flags = SABUF_WAIT_SIZE_U32 };
 
 		plan_wait(&w->rng, &c, 70);
 		do_wait(t, herd_index(), &c);
-		tick(t);
+		rl_tick(t);
 	}
 }
 
-static void herder(struct worker *w, struct tally *t)
+static void herder(struct worker *w, struct rl_tally *t)
 {
 	static const uint32_t counts[] = { 1, 15, 16, 17, 33, SABUF_NOTIFY_ALL, SABUF_NOTIFY_ALL };
 
-	while (!sh->stop) {
+	while (!rl->stop) {
 		sleep_ns((int64_t)rng_below(&w->rng, 2 * NSEC_PER_MSEC));
 		do_notify(t, herd_index(), HERD_OFFSET, counts[rng_below(&w->rng, ARRAY_SIZE(counts))]);
-		tick(t);
+		rl_tick(t);
 	}
 }
 
-static void *worker_main(void *arg)
+static void worker_main(unsigned int nr, struct rl_tally *t)
 {
-	struct worker *w = arg;
-	struct tally t = { 0 };
-	unsigned int slot = nr_worker_tids++;
+	struct worker *w = &workers[nr];
 
-	if (slot < MAX_THREADS)
-		worker_tids[slot] = (pid_t)syscall(SYS_gettid);
 	switch (w->role) {
-	case CHAOS_WAITER: chaos_waiter(w, &t); break;
-	case CHAOS_NOTIFIER: chaos_notifier(w, &t); break;
-	case RELAY: relay(w, &t); break;
-	case HERD: herd(w, &t); break;
-	case HERDER: herder(w, &t); break;
+	case CHAOS_WAITER: chaos_waiter(w, t); break;
+	case CHAOS_NOTIFIER: chaos_notifier(w, t); break;
+	case RELAY: relay(w, t); break;
+	case HERD: herd(w, t); break;
+	case HERDER: herder(w, t); break;
 	}
-	flush(&t);
-	sh->live--;
-	return NULL;
-}
-
-/* Sends SIGUSR1 to random threads of this process; flips SA_RESTART in SIG_FLIPPING. */
-static void *signaller_main(void *arg)
-{
-	struct rng *r = arg;
-	uint64_t sent = 0;
-	bool restart = true;
-
-	while (!sh->stop) {
-		unsigned int n = nr_worker_tids;
-
-		sleep_ns((int64_t)rng_below(r, 2 * (uint64_t)opt_signal_us * NSEC_PER_USEC + 1));
-		if (!n)
-			continue;
-		if (sig_mode == SIG_FLIPPING && rng_chance(r, 10)) {
-			restart = !restart;
-			set_handler(restart);
-		}
-		if (!syscall(SYS_tgkill, getpid(), worker_tids[rng_below(r, n < MAX_THREADS ? n : MAX_THREADS)],
-			     SIGUSR1) && ++sent == 64) {
-			sh->signals_sent += sent;
-			sent = 0;
-		}
-	}
-	sh->signals_sent += sent;
-	return NULL;
 }
 
 /* Which process holds each side of each relay pair: even pairs span two
@@ -512,14 +405,7 @@ static unsigned int pair_proc(unsigned int k, unsigned int side)
 
 static int child_main(unsigned int proc)
 {
-	static struct worker workers[MAX_THREADS];
 	unsigned int n = 0, i, k;
-	struct rng sig_rng = rng_derive(seed, proc, 0xffff);
-	pthread_t signaller;
-	sigset_t usr1;
-
-	sig_mode = (enum sig_mode)(proc % 3);
-	set_handler(sig_mode != SIG_NO_RESTART);
 
 	for (i = 0; i < opt_waiters; i++)
 		workers[n++] = (struct worker){ .role = CHAOS_WAITER };
@@ -533,32 +419,12 @@ static int child_main(unsigned int proc)
 		workers[n++] = (struct worker){ .role = HERD };
 	if (opt_herd && proc == 0)
 		workers[n++] = (struct worker){ .role = HERDER };
-	sh->live += (int)n;
 	for (i = 0; i < n; i++) {
 		workers[i].proc = proc;
 		workers[i].nr = i;
 		workers[i].rng = rng_derive(seed, proc, i);
-		if (pthread_create(&workers[i].thread, NULL, worker_main, &workers[i])) {
-			fail("pthread_create failed");
-			sh->live -= (int)(n - i);
-			n = i;
-			break;
-		}
 	}
-	/* Process-directed signals go to the workers, not to this thread. */
-	sigemptyset(&usr1);
-	sigaddset(&usr1, SIGUSR1);
-	pthread_sigmask(SIG_BLOCK, &usr1, NULL);
-	if (opt_signal_us && pthread_create(&signaller, NULL, signaller_main, &sig_rng))
-		fail("pthread_create failed");
-	sh->ready++;
-
-	for (i = 0; i < n; i++)
-		pthread_join(workers[i].thread, NULL);
-	if (opt_signal_us)
-		pthread_join(signaller, NULL);
-	sh->signals_caught += caught;
-	return 0;
+	return rl_process_main(proc, n, worker_main, opt_signal_us, seed);
 }
 
 /* ---- the parent ---- */
@@ -568,7 +434,7 @@ static uint64_t handoffs(void)
 	uint64_t sum = 0;
 
 	for (unsigned int i = 0; i < NR_INDICES; i++)
-		sum += sh->idx[i].notified;
+		sum += rl->c[NOTIFIED(i)];
 	return sum;
 }
 
@@ -593,31 +459,18 @@ static void report_pair(unsigned int k)
 
 	say("relay %u: word %u, waiter counter %u, turns %llu", k,
 	    __atomic_load_n(relay_ptr(k), __ATOMIC_SEQ_CST), sb_counter(&buf, off),
-	    (unsigned long long)sh->pair_turns[k]);
+	    (unsigned long long)pair_turns[k]);
 }
 
-/* Wake everyone until every worker has seen the stop flag. */
-static bool drain(void)
+/* Wake everyone (rl_drain() calls this until every worker has seen the stop flag). */
+static void wake_all(struct rl_tally *t)
 {
 	uint64_t offs[NR_INDICES];
 	unsigned int idxs[NR_INDICES], n;
-	struct tally t = { 0 };
-	double until = mono_seconds() + 120;
-	bool ok = true;
 
 	all_indices(offs, idxs, &n);
-	while (sh->live > 0) {
-		if (mono_seconds() > until) {
-			complain("%d worker threads still running 120 s after the stop", sh->live);
-			ok = false;
-			break;
-		}
-		for (unsigned int i = 0; i < n; i++)
-			do_notify(&t, idxs[i], offs[i], SABUF_NOTIFY_ALL);
-		sleep_ns(NSEC_PER_MSEC);
-	}
-	flush(&t);
-	return ok;
+	for (unsigned int i = 0; i < n; i++)
+		do_notify(t, idxs[i], offs[i], SABUF_NOTIFY_ALL);
 }
 
 static bool final_checks(void)
@@ -630,16 +483,14 @@ static bool final_checks(void)
 
 	all_indices(offs, idxs, &n);
 	for (i = 0; i < n; i++) {
-		struct index_totals *x = &sh->idx[idxs[i]];
+		uint64_t x_notified = rl->c[NOTIFIED(idxs[i])], x_woken = rl->c[WOKEN(idxs[i])];
+		char label[32];
 
-		notified += x->notified;
-		woken += x->woken;
-		if (x->notified != x->woken) {
-			complain("offset %llu: notify returned %llu in total, but %llu waits were woken",
-				 (unsigned long long)offs[i], (unsigned long long)x->notified,
-				 (unsigned long long)x->woken);
+		notified += x_notified;
+		woken += x_woken;
+		snprintf(label, sizeof(label), "offset %llu", (unsigned long long)offs[i]);
+		if (!rl_exact(label, x_notified, x_woken))
 			ok = false;
-		}
 	}
 	say("accounting: notify returned %llu in total; %llu waits returned woken",
 	    (unsigned long long)notified, (unsigned long long)woken);
@@ -653,7 +504,7 @@ static bool final_checks(void)
 	}
 	for (uint64_t off = 0; off + 4 <= buf.info.byte_length; off += 4) {
 		ret = sb_notify(buf.fd, off, SABUF_NOTIFY_ALL);
-		sh->notify_calls++;
+		rl->c[C_NOTIFY_CALLS]++;
 		if (ret) {
 			complain("a final notify-all of offset %llu returned %d", (unsigned long long)off, ret);
 			ok = false;
@@ -678,15 +529,15 @@ static bool final_checks(void)
 			 nb.waiters, nb.nr_queues);
 		ok = false;
 	}
-	if (nb.notifies != sh->notify_calls) {
+	if (nb.notifies != rl->c[C_NOTIFY_CALLS]) {
 		complain("netlink counts %llu notifies, we made %llu", (unsigned long long)nb.notifies,
-			 (unsigned long long)sh->notify_calls);
+			 (unsigned long long)rl->c[C_NOTIFY_CALLS]);
 		ok = false;
 	}
 	/* Each restart after SA_RESTART enters the ioctl again: the kernel counts more. */
-	if (nb.waits < sh->wait_calls) {
+	if (nb.waits < rl->c[C_WAIT_CALLS]) {
 		complain("netlink counts %llu waits, we made %llu", (unsigned long long)nb.waits,
-			 (unsigned long long)sh->wait_calls);
+			 (unsigned long long)rl->c[C_WAIT_CALLS]);
 		ok = false;
 	}
 	return ok;
@@ -752,14 +603,45 @@ static void parse_args(int argc, char **argv)
 		opt_progress = 5;
 }
 
+/* ---- the parent's loop (runloop.h) ---- */
+
+static uint64_t last_turns[MAX_PAIRS];
+static double last_move[MAX_PAIRS];
+
+/* A relay pair that stops moving lost a wake-up. */
+static void check_stalls(double now)
+{
+	for (unsigned int i = 0; i < opt_pairs; i++) {
+		if (pair_turns[i] != last_turns[i]) {
+			last_turns[i] = pair_turns[i];
+			last_move[i] = now;
+		} else if (now - last_move[i] > opt_stall) {
+			report_pair(i);
+			rl_fail("relay pair %u made no progress for %u s: a lost wake-up", i, opt_stall);
+		}
+	}
+}
+
+static void progress_line(double elapsed, uint64_t done, double rate)
+{
+	say("%6.1f s: %llu handoffs (%.0f/s), %llu waits: %llu not-equal, %llu timed out, "
+	    "%llu interrupted; %llu notifies (+%llu skipped); %llu signals",
+	    elapsed, (unsigned long long)done, rate,
+	    (unsigned long long)rl->c[C_WAIT_CALLS], (unsigned long long)rl->c[C_NOT_EQUAL],
+	    (unsigned long long)rl->c[C_TIMED_OUT], (unsigned long long)rl->c[C_INTERRUPTED],
+	    (unsigned long long)rl->c[C_NOTIFY_CALLS], (unsigned long long)rl->c[C_NOTIFY_SKIPPED],
+	    (unsigned long long)rl->signals_sent);
+}
+
 int main(int argc, char **argv)
 {
 	struct rng r;
-	uint64_t last_turns[MAX_PAIRS] = { 0 };
-	double last_move[MAX_PAIRS];
-	double start, last_progress, now;
-	uint64_t last_handoffs = 0, done;
-	unsigned int i, exited = 0;
+	struct rl_loop loop = {
+		.done = handoffs, .check = check_stalls, .progress_line = progress_line,
+	};
+	double start, now;
+	uint64_t done;
+	unsigned int i;
 	bool ok = true, reached;
 	int ret;
 
@@ -774,84 +656,25 @@ int main(int argc, char **argv)
 	ret = sb_buffer_make(&buf, BUFFER_BYTES);
 	if (ret)
 		die("cannot make a %d-byte buffer: %s", BUFFER_BYTES, strerror(-ret));
-	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (sh == MAP_FAILED)
-		die("mmap: %s", strerror(errno));
+	pair_turns = rl_init(MAX_PAIRS * sizeof(*pair_turns), NR_COUNTERS, 64);
 
-	for (i = 0; i < opt_procs; i++) {
-		pid_t pid = fork();
+	rl_fork_procs(opt_procs, child_main);
+	rl_wait_ready((int)opt_procs);
 
-		if (pid < 0)
-			die("fork: %s", strerror(errno));
-		if (!pid)
-			_exit(child_main(i));
-		sh->pids[i] = pid;
-	}
-	while (sh->ready < (int)opt_procs && !sh->failed)
-		sleep_ns(NSEC_PER_MSEC);
-
-	start = last_progress = mono_seconds();
+	loop.seconds = opt_seconds;
+	loop.target = opt_handoffs;
+	loop.progress = opt_progress;
+	loop.signal_us = opt_signal_us;
+	loop.rng = &r;
+	start = mono_seconds();
 	for (i = 0; i < MAX_PAIRS; i++)
 		last_move[i] = start;
-	while (!sh->stop) {
-		int status;
-		pid_t pid;
-
-		sleep_ns(opt_signal_us ? (int64_t)rng_below(&r, 10 * NSEC_PER_MSEC) : 20 * NSEC_PER_MSEC);
-		now = mono_seconds();
-		if (opt_signal_us)
-			kill(sh->pids[rng_below(&r, opt_procs)], SIGUSR1);
-		pid = waitpid(-1, &status, WNOHANG);
-		if (pid > 0) {
-			exited++;
-			fail("a worker process (pid %d) ended before the stop (status %#x)", pid, status);
-			break;
-		}
-		for (i = 0; i < opt_pairs; i++) {
-			if (sh->pair_turns[i] != last_turns[i]) {
-				last_turns[i] = sh->pair_turns[i];
-				last_move[i] = now;
-			} else if (now - last_move[i] > opt_stall) {
-				report_pair(i);
-				fail("relay pair %u made no progress for %u s: a lost wake-up", i, opt_stall);
-			}
-		}
-		done = handoffs();
-		if (now - last_progress >= opt_progress) {
-			say("%6.1f s: %llu handoffs (%.0f/s), %llu waits: %llu not-equal, %llu timed out, "
-			    "%llu interrupted; %llu notifies (+%llu skipped); %llu signals",
-			    now - start, (unsigned long long)done,
-			    (double)(done - last_handoffs) / (now - last_progress),
-			    (unsigned long long)sh->wait_calls, (unsigned long long)sh->not_equal,
-			    (unsigned long long)sh->timed_out, (unsigned long long)sh->interrupted,
-			    (unsigned long long)sh->notify_calls, (unsigned long long)sh->notify_skipped,
-			    (unsigned long long)sh->signals_sent);
-			last_progress = now;
-			last_handoffs = done;
-		}
-		if (done >= opt_handoffs || (opt_seconds && now - start >= opt_seconds))
-			break;
-	}
-	now = mono_seconds();
-	sh->stop = 1;
-	ok = drain();
-	for (i = exited; i < opt_procs; i++) {
-		int status;
-
-		if (wait(&status) < 0) {
-			complain("wait: %s", strerror(errno));
-			ok = false;
-			break;
-		}
-		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-			complain("a worker process ended with status %#x", status);
-			ok = false;
-		}
-	}
-	if (sh->failed) {
-		complain("%s", sh->first_error);
+	now = rl_run(&loop, &start);
+	ok = rl_drain(wake_all);
+	if (!rl_reap())
 		ok = false;
-	}
+	if (!rl_check_failed())
+		ok = false;
 	if (!final_checks())
 		ok = false;
 
@@ -860,16 +683,11 @@ int main(int argc, char **argv)
 	say("%llu handoffs in %.1f s (%.0f/s), %llu waits (%llu not-equal, %llu timed out, "
 	    "%llu interrupted), %llu notifies (+%llu skipped), %llu signals sent, %llu caught%s",
 	    (unsigned long long)done, now - start, (double)done / (now - start),
-	    (unsigned long long)sh->wait_calls, (unsigned long long)sh->not_equal,
-	    (unsigned long long)sh->timed_out, (unsigned long long)sh->interrupted,
-	    (unsigned long long)sh->notify_calls, (unsigned long long)sh->notify_skipped,
-	    (unsigned long long)sh->signals_sent, (unsigned long long)sh->signals_caught,
+	    (unsigned long long)rl->c[C_WAIT_CALLS], (unsigned long long)rl->c[C_NOT_EQUAL],
+	    (unsigned long long)rl->c[C_TIMED_OUT], (unsigned long long)rl->c[C_INTERRUPTED],
+	    (unsigned long long)rl->c[C_NOTIFY_CALLS], (unsigned long long)rl->c[C_NOTIFY_SKIPPED],
+	    (unsigned long long)rl->signals_sent, (unsigned long long)rl->signals_caught,
 	    reached ? "" : " (the handoff target was not reached: time limit)");
 	sb_buffer_drop(&buf);
-	if (!ok) {
-		say("FAILED (seed %#llx)", (unsigned long long)seed);
-		return STRESS_FAIL;
-	}
-	say("PASS: exact accounting, no waiter left behind (seed %#llx)", (unsigned long long)seed);
-	return STRESS_PASS;
+	return rl_verdict(ok, seed, "exact accounting, no waiter left behind");
 }
