@@ -132,7 +132,8 @@ void op_netlink(struct fz_thread *t)
 	family = fz_family > 0 && k < 90 ? (uint16_t)fz_family :
 		 k < 95 ? GENL_ID_CTRL : (uint16_t)(rng_chance(g, 50) ? rng_below(g, 5) : 0xffff);
 	k = (unsigned int)rng_below(g, 100);
-	cmd = k < 45 ? SABUF_CMD_GET : k < 80 ? SABUF_CMD_QUEUES_GET : (uint8_t)rng_next(g);
+	cmd = k < 30 ? SABUF_CMD_GET : k < 50 ? SABUF_CMD_QUEUES_GET :
+	      k < 65 ? SABUF_CMD_HOLDERS_GET : k < 80 ? SABUF_CMD_WAITERS_GET : (uint8_t)rng_next(g);
 	if (family == GENL_ID_CTRL)
 		cmd = rng_chance(g, 80) ? CTRL_CMD_GETFAMILY : (uint8_t)rng_below(g, 16);
 	flags = NLM_F_REQUEST;
