@@ -322,8 +322,10 @@ UDEVDIR  ?= /etc/udev/rules.d
 MODDIR   = /lib/modules/$(KERNELRELEASE)/updates
 DEPMOD   ?= depmod
 define run_depmod
-	@if [ -z "$(DESTDIR)" ] || [ -e "$(DESTDIR)/lib/modules/$(KERNELRELEASE)/modules.order" ]; then \
-		echo "  DEPMOD  $(KERNELRELEASE)"; $(DEPMOD) $(if $(DESTDIR),-b $(DESTDIR)) $(KERNELRELEASE); \
+	@if ! command -v $(DEPMOD) >/dev/null && [ ! -x /sbin/$(DEPMOD) ]; then \
+		echo "  DEPMOD  skipped: no $(DEPMOD) here (Debian: apt-get install kmod); run 'depmod $(KERNELRELEASE)' before modprobe"; \
+	elif [ -z "$(DESTDIR)" ] || [ -e "$(DESTDIR)/lib/modules/$(KERNELRELEASE)/modules.order" ]; then \
+		echo "  DEPMOD  $(KERNELRELEASE)"; PATH="$$PATH:/sbin:/usr/sbin" $(DEPMOD) $(if $(DESTDIR),-b $(DESTDIR)) $(KERNELRELEASE); \
 	else \
 		echo "  DEPMOD  skipped: $(DESTDIR) has no kernel tree; run 'depmod $(KERNELRELEASE)' on the target"; \
 	fi
@@ -335,7 +337,13 @@ INSTALL_VARS := $(SUBMAKE_VARS) PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) \
 
 # The module to install; the VM rig names the one it boots with.
 SABUF_KO ?= sabuf.ko
-MODINFO  ?= $(firstword $(shell command -v modinfo) /sbin/modinfo)
+MODINFO  ?= $(firstword $(shell command -v modinfo /sbin/modinfo 2>/dev/null))
+# The release a .ko is built for, from its vermagic: modinfo's (kmod), or
+# read from its .modinfo section with binutils' objcopy where kmod is absent
+# (a build root; every machine that loads modules has kmod).
+ko_release = { $(if $(MODINFO),$(MODINFO) -F vermagic $(1),objcopy -O binary \
+	--only-section=.modinfo $(1) /dev/stdout | tr '\0' '\n' | sed -n 's/^vermagic=//p'); } \
+	| sed 's/ .*//'
 SIGN_FILE ?= $(KDIR)/scripts/sign-file
 SIGN_HASH ?= $(or $(shell sed -n 's/^CONFIG_MODULE_SIG_HASH="\{0,1\}\([^"]*\)"\{0,1\}$$/\1/p' \
 	$(KDIR)/include/config/auto.conf 2>/dev/null),sha256)
@@ -345,9 +353,10 @@ install: module lib cli node
 
 # install without building first (the VM rig's way into the VM's root)
 install-built:
-	@vermagic=$$($(MODINFO) -F vermagic $(SABUF_KO)) && \
-	[ "$${vermagic%% *}" = "$(KERNELRELEASE)" ] || { \
-		echo "make: $(SABUF_KO) is built for '$${vermagic%% *}', not for" \
+	@[ -r $(SABUF_KO) ] || { echo "make: no $(SABUF_KO) to install: build it first (make)" >&2; exit 1; }
+	@release=$$($(call ko_release,$(SABUF_KO))) && \
+	[ "$$release" = "$(KERNELRELEASE)" ] || { \
+		echo "make: $(SABUF_KO) is built for '$$release', not for" \
 		     "'$(KERNELRELEASE)' (uname -r, or KERNELRELEASE/KDIR): run make install" \
 		     "with the same KDIR/KERNELRELEASE as the build" >&2; exit 1; }
 	@if [ -n "$(SIGN_KEY)$(SIGN_CERT)" ]; then \
