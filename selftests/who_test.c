@@ -449,8 +449,9 @@ TEST_F(who, waiters_every_kind_in_fifo_order)
 	EXPECT_EQ((uint32_t)owner.tid, x[5].owner_tid);
 	EXPECT_EQ((uint32_t)getpid(), x[5].owner_pid);
 	EXPECT_STREQ("who-owner", x[5].owner_comm);
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < 5; i++) {
 		EXPECT_FALSE(x[i].has_owner);
+	}
 
 	/* The word names a dead owner now (the sleeper watches the old one: it stays). */
 	{
