@@ -133,6 +133,24 @@ static int sabuf_nl_put_queues(struct sk_buff *msg, struct sabuf_buffer *buf, u6
 	return 0;
 }
 
+/* The buffer a dump request's SABUF_A_ID names, with a reference; ERR_PTR otherwise. */
+struct sabuf_buffer *sabuf_nl_dump_buffer(struct netlink_callback *cb)
+{
+	struct nlattr **attrs = sabuf_genl_dump_attrs(cb);
+	struct sabuf_buffer *buf;
+
+	if (!attrs[SABUF_A_ID]) {
+		NL_SET_ERR_MSG(cb->extack, "missing SABUF_A_ID (the buffer id)");
+		return ERR_PTR(-EINVAL);
+	}
+	buf = sabuf_nl_get(cb->skb, nla_get_u64(attrs[SABUF_A_ID]));
+	if (!buf) {
+		NL_SET_ERR_MSG(cb->extack, "no such buffer (or not yours)");
+		return ERR_PTR(-ENOENT);
+	}
+	return buf;
+}
+
 static int sabuf_nl_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct sabuf_buffer *buf;
@@ -240,7 +258,6 @@ static int sabuf_nl_queues_doit(struct sk_buff *skb, struct genl_info *info)
  */
 static int sabuf_nl_queues_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	struct nlattr **attrs = sabuf_genl_dump_attrs(cb);
 	struct sabuf_buffer *buf;
 	u64 from = cb->args[0];
 	bool more;
@@ -249,15 +266,9 @@ static int sabuf_nl_queues_dumpit(struct sk_buff *skb, struct netlink_callback *
 
 	if (cb->args[1])
 		return 0;
-	if (!attrs[SABUF_A_ID]) {
-		NL_SET_ERR_MSG(cb->extack, "missing SABUF_A_ID (the buffer id)");
-		return -EINVAL;
-	}
-	buf = sabuf_nl_get(cb->skb, nla_get_u64(attrs[SABUF_A_ID]));
-	if (!buf) {
-		NL_SET_ERR_MSG(cb->extack, "no such buffer (or not yours)");
-		return -ENOENT;
-	}
+	buf = sabuf_nl_dump_buffer(cb);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
 	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
 			  &sabuf_genl_family, NLM_F_MULTI, SABUF_CMD_QUEUES_GET);
 	ret = -EMSGSIZE;

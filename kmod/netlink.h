@@ -17,6 +17,8 @@ extern struct genl_family sabuf_genl_family;
 
 /* The buffer @id with a reference, if it exists and @request's sender may see it. */
 struct sabuf_buffer *sabuf_nl_get(const struct sk_buff *request, u64 id);
+/* ... for a dump: its request's SABUF_A_ID; ERR_PTR(-EINVAL or -ENOENT) with an extack message. */
+struct sabuf_buffer *sabuf_nl_dump_buffer(struct netlink_callback *cb);
 
 int sabuf_nl_holders_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
 int sabuf_nl_waiters_dumpit(struct sk_buff *skb, struct netlink_callback *cb);

@@ -30,23 +30,6 @@
 #include "sabuf.h"
 #include "waiter.h"
 
-static struct sabuf_buffer *sabuf_nl_dump_buffer(struct netlink_callback *cb)
-{
-	struct nlattr **attrs = sabuf_genl_dump_attrs(cb);
-	struct sabuf_buffer *buf;
-
-	if (!attrs[SABUF_A_ID]) {
-		NL_SET_ERR_MSG(cb->extack, "missing SABUF_A_ID (the buffer id)");
-		return ERR_PTR(-EINVAL);
-	}
-	buf = sabuf_nl_get(cb->skb, nla_get_u64(attrs[SABUF_A_ID]));
-	if (!buf) {
-		NL_SET_ERR_MSG(cb->extack, "no such buffer (or not yours)");
-		return ERR_PTR(-ENOENT);
-	}
-	return buf;
-}
-
 /* A message of @cmd for @buf's dump, with SABUF_A_ID and an open nest @type. */
 static void *sabuf_nl_dump_start(struct sk_buff *skb, struct netlink_callback *cb, u8 cmd,
 				 struct sabuf_buffer *buf, int type, struct nlattr **nest)
@@ -134,6 +117,8 @@ struct sabuf_nl_waiters {
 	u64 offset;
 	u32 owner_id;			/* the word's owner id; 0: none */
 	struct sabuf_owner_view owner;	/* if owner_id */
+	bool owner_known;		/* owner_id and owner are @offset's */
+	bool need_owner;		/* stopped at a robust waiter: look the owner up */
 	bool full;
 };
 
@@ -189,6 +174,11 @@ static bool sabuf_nl_put_waiter(void *p, const struct sabuf_waiter *w)
 	struct nlattr *nest;
 	pid_t tid = 0, pid;
 
+	/* The word's page may have to be looked up: not under the bucket lock. */
+	if (kind == SABUF_WAITER_KIND_ROBUST && !ctx->owner_known) {
+		ctx->need_owner = true;
+		return false;
+	}
 	if (sl->task) {
 		tid = task_pid_nr_ns(sl->task, ctx->ns);
 		pid = task_tgid_nr_ns(sl->task, ctx->ns);
@@ -240,19 +230,26 @@ int sabuf_nl_waiters_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 			cb->args[2] = 1;	/* every queue sent */
 			break;
 		}
-		if (at != offset)
+		if (at != offset) {
 			skip = 0;
+			ctx.owner_known = false;
+		}
 		offset = at;
 		ctx.offset = offset;
-		sabuf_nl_word_owner(buf, &ctx);
 		took = sabuf_queue_for_each(buf, offset, skip, sabuf_nl_put_waiter, &ctx);
 		n += took;
-		if (ctx.full) {
-			skip += took;
-			break;
+		skip += took;
+		if (ctx.need_owner) {	/* then go on from that robust waiter */
+			ctx.need_owner = false;
+			sabuf_nl_word_owner(buf, &ctx);
+			ctx.owner_known = true;
+			continue;
 		}
+		if (ctx.full)
+			break;
 		offset += 4;
 		skip = 0;
+		ctx.owner_known = false;
 		cond_resched();
 	}
 	sabuf_buffer_put(buf);
