@@ -33,6 +33,25 @@ static const enum mnl_attr_data_type sabuf_attr_types[SABUF_A_MAX + 1] = {
 	[SABUF_A_WAITERS_ANY]	= MNL_TYPE_U32,
 	[SABUF_A_WAITERS_ASYNC]	= MNL_TYPE_U32,
 	[SABUF_A_NAME]		= MNL_TYPE_NUL_STRING,
+	/* who.c's (0.3) */
+	[SABUF_A_HOLDERS]		= MNL_TYPE_NESTED,
+	[SABUF_A_HOLDER]		= MNL_TYPE_NESTED,
+	[SABUF_A_HOLDER_PID]		= MNL_TYPE_U32,
+	[SABUF_A_HOLDER_COMM]		= MNL_TYPE_NUL_STRING,
+	[SABUF_A_HOLDER_FDS]		= MNL_TYPE_U32,
+	[SABUF_A_HOLDER_MAPPINGS]	= MNL_TYPE_U32,
+	[SABUF_A_WAITER_LIST]		= MNL_TYPE_NESTED,
+	[SABUF_A_WAITER]		= MNL_TYPE_NESTED,
+	[SABUF_A_WAITER_OFFSET]		= MNL_TYPE_U64,
+	[SABUF_A_WAITER_TID]		= MNL_TYPE_U32,
+	[SABUF_A_WAITER_PID]		= MNL_TYPE_U32,
+	[SABUF_A_WAITER_KIND]		= MNL_TYPE_U32,
+	[SABUF_A_OWNER]			= MNL_TYPE_NESTED,
+	[SABUF_A_OWNER_ID]		= MNL_TYPE_U32,
+	[SABUF_A_OWNER_TID]		= MNL_TYPE_U32,
+	[SABUF_A_OWNER_PID]		= MNL_TYPE_U32,
+	[SABUF_A_OWNER_COMM]		= MNL_TYPE_NUL_STRING,
+	[SABUF_A_OWNER_DEAD]		= MNL_TYPE_FLAG,
 };
 
 /*
@@ -40,7 +59,7 @@ static const enum mnl_attr_data_type sabuf_attr_types[SABUF_A_MAX + 1] = {
  * types are skipped; a known type with a bad payload fails (EPROTO would
  * hide which check failed, so mnl_attr_validate's errno is kept).
  */
-static int sabuf_attr_cb(const struct nlattr *attr, void *data)
+int sabuf_attr_cb(const struct nlattr *attr, void *data)
 {
 	const struct nlattr **tb = data;
 	uint16_t type = mnl_attr_get_type(attr);

@@ -54,6 +54,13 @@ struct sabuf_detail {
 	struct sabuf_who who;
 };
 
+/*
+ * libmnl's attribute callback for every reply of the family: collects one
+ * nesting level into @data (const struct nlattr *[SABUF_A_MAX + 1]) by
+ * type, skips unknown types, fails a known type with a bad payload.
+ */
+int sabuf_attr_cb(const struct nlattr *attr, void *data);
+
 /* How many times a dump that buffers came and went during is tried again. */
 #define SABUF_DUMP_ATTEMPTS	5
 

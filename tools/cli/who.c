@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The holders and waiters dumps (see who.h). Attributes are validated by
- * type before use, and unknown ones skipped, as stats.c does.
+ * type before use, and unknown ones skipped, by stats.c's sabuf_attr_cb().
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,43 +11,8 @@
 #include <linux/genetlink.h>
 #include <linux/sabuf_netlink.h>
 
+#include "stats.h"
 #include "who.h"
-
-/* The libmnl type of each attribute read here; MNL_TYPE_UNSPEC: not read. */
-static const enum mnl_attr_data_type who_attr_types[SABUF_A_MAX + 1] = {
-	[SABUF_A_ID]			= MNL_TYPE_U64,
-	[SABUF_A_HOLDERS]		= MNL_TYPE_NESTED,
-	[SABUF_A_HOLDER]		= MNL_TYPE_NESTED,
-	[SABUF_A_HOLDER_PID]		= MNL_TYPE_U32,
-	[SABUF_A_HOLDER_COMM]		= MNL_TYPE_NUL_STRING,
-	[SABUF_A_HOLDER_FDS]		= MNL_TYPE_U32,
-	[SABUF_A_HOLDER_MAPPINGS]	= MNL_TYPE_U32,
-	[SABUF_A_WAITER_LIST]		= MNL_TYPE_NESTED,
-	[SABUF_A_WAITER]		= MNL_TYPE_NESTED,
-	[SABUF_A_WAITER_OFFSET]		= MNL_TYPE_U64,
-	[SABUF_A_WAITER_TID]		= MNL_TYPE_U32,
-	[SABUF_A_WAITER_PID]		= MNL_TYPE_U32,
-	[SABUF_A_WAITER_KIND]		= MNL_TYPE_U32,
-	[SABUF_A_OWNER]			= MNL_TYPE_NESTED,
-	[SABUF_A_OWNER_ID]		= MNL_TYPE_U32,
-	[SABUF_A_OWNER_TID]		= MNL_TYPE_U32,
-	[SABUF_A_OWNER_PID]		= MNL_TYPE_U32,
-	[SABUF_A_OWNER_COMM]		= MNL_TYPE_NUL_STRING,
-	[SABUF_A_OWNER_DEAD]		= MNL_TYPE_FLAG,
-};
-
-static int who_attr_cb(const struct nlattr *attr, void *data)
-{
-	const struct nlattr **tb = data;
-	uint16_t type = mnl_attr_get_type(attr);
-
-	if (mnl_attr_type_valid(attr, SABUF_A_MAX) < 0 || who_attr_types[type] == MNL_TYPE_UNSPEC)
-		return MNL_CB_OK;
-	if (mnl_attr_validate(attr, who_attr_types[type]) < 0)
-		return MNL_CB_ERROR;
-	tb[type] = attr;
-	return MNL_CB_OK;
-}
 
 #define U32(tb, a)	((tb)[a] ? mnl_attr_get_u32((tb)[a]) : 0)
 
@@ -76,7 +41,7 @@ static int holder_add(struct sabuf_who *w, const struct nlattr *nest)
 	const struct nlattr *tb[SABUF_A_MAX + 1] = { NULL };
 	struct sabuf_holder_stat *h;
 
-	if (mnl_attr_parse_nested(nest, who_attr_cb, tb) < 0)
+	if (mnl_attr_parse_nested(nest, sabuf_attr_cb, tb) < 0)
 		return -errno;
 	if (!tb[SABUF_A_HOLDER_PID])
 		return 0;	/* incomplete: skip it */
@@ -95,7 +60,7 @@ static int owner_decode(struct sabuf_owner_stat *o, const struct nlattr *nest)
 {
 	const struct nlattr *tb[SABUF_A_MAX + 1] = { NULL };
 
-	if (mnl_attr_parse_nested(nest, who_attr_cb, tb) < 0)
+	if (mnl_attr_parse_nested(nest, sabuf_attr_cb, tb) < 0)
 		return -errno;
 	o->id = U32(tb, SABUF_A_OWNER_ID);
 	o->tid = U32(tb, SABUF_A_OWNER_TID);
@@ -110,7 +75,7 @@ static int waiter_add(struct sabuf_who *w, const struct nlattr *nest)
 	const struct nlattr *tb[SABUF_A_MAX + 1] = { NULL };
 	struct sabuf_waiter_stat *x;
 
-	if (mnl_attr_parse_nested(nest, who_attr_cb, tb) < 0)
+	if (mnl_attr_parse_nested(nest, sabuf_attr_cb, tb) < 0)
 		return -errno;
 	if (!tb[SABUF_A_WAITER_OFFSET] || !tb[SABUF_A_WAITER_KIND])
 		return 0;	/* incomplete: skip it */
@@ -143,7 +108,7 @@ static int who_cb(const struct nlmsghdr *nlh, void *data)
 	struct who_ctx *ctx = data;
 	int ret;
 
-	if (mnl_attr_parse(nlh, sizeof(struct genlmsghdr), who_attr_cb, tb) < 0)
+	if (mnl_attr_parse(nlh, sizeof(struct genlmsghdr), sabuf_attr_cb, tb) < 0)
 		return MNL_CB_ERROR;
 	if (!tb[ctx->list])
 		return MNL_CB_OK;
