@@ -20,7 +20,11 @@
 #                     and PREEMPT_RT, the debug build, Debian 13's 6.12 and
 #                     unstable's newest (fetched as packages into
 #                     ~/.cache/sabuf/kernels); make check-kernel SUITE=trixie|sid
-#                     for one of the last two
+#                     for one of the last two. The Node.js binding's tests run
+#                     with each release's own node: Debian 12's 18 (rt),
+#                     13's 20 (trixie), unstable's newest; a line per node
+#   make check-node-versions  only the binding's tests, with those three nodes,
+#                     on the default kernel; a line per node
 #   make check-compilers  the userspace with GCC 12, clang and GCC 14, -Werror
 #   make check-arm64  the module and libsabuf cross-built for arm64
 #   make deb          Debian packages in build/deb/ (debian/); make check-deb
@@ -61,7 +65,7 @@ UAPI     := $(CURDIR)/uapi
 
 # The goals that install their packages and boot the VM (or need its kernel).
 VM_GOALS := deps demo check check-debug check-rt check-kernel check-kernels \
-	check-node check-module-sig kernel-deps module-for module-debug \
+	check-node check-node-versions check-module-sig kernel-deps module-for module-debug \
 	bench bench-node stress stress-debug check-deb check-compilers check-arm64
 # The goals that install onto this machine: for the running kernel.
 INSTALL_GOALS := install install-built uninstall modules_install
@@ -230,7 +234,9 @@ kernel-deps: deps
 	@tools/install-deps mmdebstrap zstd
 
 # The whole suite on every supported kernel (tools/check-kernels): stock,
-# debug, rt, trixie, unstable; one summary line per kernel, then
+# debug, rt, trixie, unstable; the Node binding's tests with the machine's
+# node on stock, Debian 12's on rt, Debian 13's on trixie, unstable's on
+# unstable. One summary line per kernel, one per node, then
 # "N passed, N failed". SKIP_KERNELS="stock ..." leaves some out.
 check-kernels: all kernel-deps
 	@tools/check-kernels $(if $(SKIP_KERNELS),--skip "$(SKIP_KERNELS)") $(KERNELS)
@@ -411,6 +417,18 @@ node: lib
 check-node: all node
 	@node=$$(readlink -f "$$(command -v node || command -v nodejs)") && \
 	tools/sabuf-vm --add "$$node" --add $(BUILD)/node/sabuf-node -- sabuf-node-tests $(T)
+
+# The binding's tests with each Debian release's own node (tools/check-node-versions):
+# Debian 12's 18, Debian 13's 20 and unstable's newest, each built in a root
+# of its release (tools/kernels/node-root) and run in a chroot of its files
+# in the VM, one boot each on the default kernel; a line per node, then
+# "N passed, N failed". make check-kernels runs the same three nodes, each
+# with its release's kernel (SABUF_CHECK_NODE=bookworm|trixie|sid, which
+# make check and make check-kernel take too).
+#   make check-node-versions NODE_SUITES="trixie sid" T=test/smoke.test.js
+.PHONY: check-node-versions
+check-node-versions: all node kernel-deps
+	@tools/check-node-versions $(NODE_SUITES) $(if $(T),-- $(T))
 
 # The npm package as a Node user gets it (bindings/node/check-npm): npm pack,
 # npm install of the tarball in a fresh directory (node-gyp builds the addon
