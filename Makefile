@@ -22,7 +22,8 @@
 #                     ~/.cache/sabuf/kernels); make check-kernel SUITE=trixie|sid
 #                     for one of the last two. The Node.js binding's tests run
 #                     with each release's own node: Debian 12's 18 (rt),
-#                     13's 20 (trixie), unstable's newest; a line per node
+#                     13's 20 (trixie; for those two five of the files,
+#                     NODE_VERSION_TESTS), unstable's newest; a line per node
 #   make check-node-versions  only the binding's tests, with those three nodes,
 #                     on the default kernel; a line per node
 #   make check-compilers  the userspace with GCC 12, clang and GCC 14, -Werror
