@@ -20,6 +20,7 @@
 
 #include <linux/sabuf_netlink.h>
 
+#include "grow.h"
 #include "locks.h"
 #include "stats.h"
 
@@ -37,7 +38,8 @@ static int locks_add_buffer(struct sabuf_locks *l, const struct sabuf_stat *st,
 		if (w->kind != SABUF_WAITER_KIND_ROBUST || !w->has_owner)
 			continue;
 		if (!lock || lock->offset != w->offset) {
-			struct sabuf_lock *locks = realloc(l->locks, (l->nr_locks + 1) * sizeof(*locks));
+			struct sabuf_lock *locks = sabuf_grow(l->locks, l->nr_locks, &l->locks_capacity,
+							      sizeof(*locks), 16);
 
 			if (!locks)
 				return -ENOMEM;
@@ -50,7 +52,8 @@ static int locks_add_buffer(struct sabuf_locks *l, const struct sabuf_stat *st,
 			lock->offset = w->offset;
 			lock->owner = w->owner;
 		}
-		t = realloc(lock->sleepers, (lock->nr_sleepers + 1) * sizeof(*t));
+		t = sabuf_grow(lock->sleepers, lock->nr_sleepers, &lock->sleepers_capacity,
+			       sizeof(*t), 4);
 		if (!t)
 			return -ENOMEM;
 		lock->sleepers = t;
@@ -140,7 +143,7 @@ static int deadlock_add(struct sabuf_locks *l, struct node *nodes, size_t n, str
 		len++;
 		x = node_next(l, nodes, n, x);
 	} while (x != start);
-	all = realloc(l->deadlocks, (l->nr_deadlocks + 1) * sizeof(*all));
+	all = sabuf_grow(l->deadlocks, l->nr_deadlocks, &l->deadlocks_capacity, sizeof(*all), 4);
 	if (!all)
 		return -ENOMEM;
 	l->deadlocks = all;

@@ -27,7 +27,7 @@ struct sabuf_lock {
 	uint64_t offset;
 	struct sabuf_owner_stat owner;	/* as the word names it now */
 	struct sabuf_lock_thread *sleepers;	/* FIFO order */
-	size_t nr_sleepers;
+	size_t nr_sleepers, sleepers_capacity;
 };
 
 /* One deadlock: threads[i] sleeps on locks[lock[i]], held by threads[i + 1] (cyclically). */
@@ -39,9 +39,9 @@ struct sabuf_deadlock {
 
 struct sabuf_locks {
 	struct sabuf_lock *locks;	/* by buffer id, then offset */
-	size_t nr_locks;
+	size_t nr_locks, locks_capacity;
 	struct sabuf_deadlock *deadlocks;
-	size_t nr_deadlocks;
+	size_t nr_deadlocks, deadlocks_capacity;
 };
 
 /*

@@ -12,6 +12,7 @@
 
 #include <linux/genetlink.h>
 
+#include "grow.h"
 #include "stats.h"
 
 /* The libmnl type each attribute we know must have; MNL_TYPE_UNSPEC: not read. */
@@ -122,17 +123,12 @@ static int sabuf_dump_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_ERROR;
 	if (!tb[SABUF_A_ID])
 		return MNL_CB_OK;	/* not a buffer we can name: ignore it */
-	if (list->count == list->capacity) {
-		size_t cap = list->capacity ? 2 * list->capacity : 16;
-		struct sabuf_stat *items = realloc(list->items, cap * sizeof(*items));
-
-		if (!items) {
-			errno = ENOMEM;
-			return MNL_CB_ERROR;
-		}
-		list->items = items;
-		list->capacity = cap;
+	st = sabuf_grow(list->items, list->count, &list->capacity, sizeof(*st), 16);
+	if (!st) {
+		errno = ENOMEM;
+		return MNL_CB_ERROR;
 	}
+	list->items = st;
 	st = &list->items[list->count++];
 	sabuf_stat_decode(tb, st);
 	return MNL_CB_OK;
@@ -192,15 +188,10 @@ static int sabuf_queue_add(struct sabuf_detail *d, const struct nlattr *queue)
 		return -errno;
 	if (!tb[SABUF_A_QUEUE_OFFSET] || !tb[SABUF_A_QUEUE_LENGTH])
 		return 0;	/* incomplete: skip it */
-	if (d->nr_queues == d->queues_capacity) {
-		size_t cap = d->queues_capacity ? 2 * d->queues_capacity : 16;
-		struct sabuf_queue_stat *queues = realloc(d->queues, cap * sizeof(*queues));
-
-		if (!queues)
-			return -ENOMEM;
-		d->queues = queues;
-		d->queues_capacity = cap;
-	}
+	q = sabuf_grow(d->queues, d->nr_queues, &d->queues_capacity, sizeof(*q), 16);
+	if (!q)
+		return -ENOMEM;
+	d->queues = q;
 	q = &d->queues[d->nr_queues++];
 	q->offset = mnl_attr_get_u64(tb[SABUF_A_QUEUE_OFFSET]);
 	q->waiters = mnl_attr_get_u32(tb[SABUF_A_QUEUE_LENGTH]);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "table.h"
 
 struct table {
@@ -17,15 +18,11 @@ struct table {
 
 static int table_push(struct table *t, char *cell)
 {
-	if (t->ncells == t->capacity) {
-		size_t cap = t->capacity ? 2 * t->capacity : 64;
-		char **cells = realloc(t->cells, cap * sizeof(*cells));
+	char **cells = sabuf_grow(t->cells, t->ncells, &t->capacity, sizeof(*cells), 64);
 
-		if (!cells)
-			return -ENOMEM;
-		t->cells = cells;
-		t->capacity = cap;
-	}
+	if (!cells)
+		return -ENOMEM;
+	t->cells = cells;
 	t->cells[t->ncells++] = cell;
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include <linux/genetlink.h>
 #include <linux/sabuf_netlink.h>
 
+#include "grow.h"
 #include "stats.h"
 #include "who.h"
 
@@ -19,21 +20,6 @@
 static void copy_comm(char *out, const struct nlattr *attr)
 {
 	snprintf(out, SABUF_COMM_LEN, "%s", attr ? mnl_attr_get_str(attr) : "");
-}
-
-/* Room for one more of @n items of @size in *@items (capacity *@cap). */
-static void *grow(void **items, size_t n, size_t *cap, size_t size)
-{
-	if (n == *cap) {
-		size_t c = *cap ? 2 * *cap : 16;
-		void *p = realloc(*items, c * size);
-
-		if (!p)
-			return NULL;
-		*items = p;
-		*cap = c;
-	}
-	return (char *)*items + n * size;
 }
 
 static int holder_add(struct sabuf_who *w, const struct nlattr *nest)
@@ -45,10 +31,11 @@ static int holder_add(struct sabuf_who *w, const struct nlattr *nest)
 		return -errno;
 	if (!tb[SABUF_A_HOLDER_PID])
 		return 0;	/* incomplete: skip it */
-	h = grow((void **)&w->holders, w->nr_holders, &w->holders_capacity, sizeof(*h));
+	h = sabuf_grow(w->holders, w->nr_holders, &w->holders_capacity, sizeof(*h), 16);
 	if (!h)
 		return -ENOMEM;
-	w->nr_holders++;
+	w->holders = h;
+	h = &w->holders[w->nr_holders++];
 	h->pid = U32(tb, SABUF_A_HOLDER_PID);
 	h->fds = U32(tb, SABUF_A_HOLDER_FDS);
 	h->mappings = U32(tb, SABUF_A_HOLDER_MAPPINGS);
@@ -79,10 +66,11 @@ static int waiter_add(struct sabuf_who *w, const struct nlattr *nest)
 		return -errno;
 	if (!tb[SABUF_A_WAITER_OFFSET] || !tb[SABUF_A_WAITER_KIND])
 		return 0;	/* incomplete: skip it */
-	x = grow((void **)&w->waiters, w->nr_waiters, &w->waiters_capacity, sizeof(*x));
+	x = sabuf_grow(w->waiters, w->nr_waiters, &w->waiters_capacity, sizeof(*x), 16);
 	if (!x)
 		return -ENOMEM;
-	w->nr_waiters++;
+	w->waiters = x;
+	x = &w->waiters[w->nr_waiters++];
 	memset(x, 0, sizeof(*x));
 	x->offset = mnl_attr_get_u64(tb[SABUF_A_WAITER_OFFSET]);
 	x->tid = U32(tb, SABUF_A_WAITER_TID);
